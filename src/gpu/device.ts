@@ -1,0 +1,114 @@
+// Adapter and device acquisition, device-loss detection, and the per-device context every kernel uses.
+import { DeviceLostError, NoWebGPUError } from './errors';
+import { BufferPool } from './buffer-pool';
+import { PipelineCache } from './pipeline-cache';
+
+export interface GpuInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+}
+
+export interface AcquireOptions {
+  /** The GPU entry point: navigator.gpu in a browser, the `webgpu` package's in Node. */
+  gpu?: GPU;
+  powerPreference?: GPUPowerPreference;
+}
+
+const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups' as GPUFeatureName];
+
+/** Everything a kernel needs to run on one device. */
+export class GpuContext {
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  private lostListeners = new Set<(e: DeviceLostError) => void>();
+  lost: DeviceLostError | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly info: GpuInfo,
+  ) {
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device);
+    device.lost.then((l) => {
+      if (l.reason === 'destroyed') return;
+      const err = new DeviceLostError(
+        `The GPU device was lost (${l.reason}): ${l.message || 'no details'}. ` +
+          'Training paused; it can resume from the last checkpoint.',
+        String(l.reason),
+      );
+      this.lost = err;
+      for (const f of this.lostListeners) f(err);
+    });
+  }
+
+  get hasTimestamps(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /** Called once if the device is lost (not when we destroy it ourselves). Returns an unsubscribe. */
+  onLost(f: (e: DeviceLostError) => void): () => void {
+    this.lostListeners.add(f);
+    return () => this.lostListeners.delete(f);
+  }
+
+  /** A one-line description of the adapter, for test output and benchmark reports. */
+  describe(): string {
+    const i = this.info;
+    return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'unknown adapter';
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+    this.device.destroy();
+  }
+}
+
+function defaultGpu(): GPU | undefined {
+  return typeof navigator !== 'undefined' ? (navigator as Navigator).gpu : undefined;
+}
+
+/** Get an adapter and a device with the largest limits the adapter allows. */
+export async function acquireGpu(opts: AcquireOptions = {}): Promise<GpuContext> {
+  const gpu = opts.gpu ?? defaultGpu();
+  if (!gpu) {
+    throw new NoWebGPUError(
+      'This browser has no WebGPU. Use a recent Chrome or Edge (113+), or Chrome/Chromium with ' +
+        '--enable-unsafe-webgpu on Linux; Safari 26 and Firefox 141+ on Windows also work.',
+    );
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    throw new NoWebGPUError(
+      'WebGPU is present but no GPU adapter was found. Check that hardware acceleration is on ' +
+        '(chrome://settings/system) and that chrome://gpu lists WebGPU as enabled; on Linux start ' +
+        'Chrome with --enable-unsafe-webgpu --enable-features=Vulkan.',
+    );
+  }
+  const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures: features,
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+    },
+  });
+  const ai = adapter.info;
+  const info: GpuInfo = {
+    vendor: ai?.vendor ?? '',
+    architecture: ai?.architecture ?? '',
+    device: ai?.device ?? '',
+    description: ai?.description ?? '',
+    features,
+  };
+  return new GpuContext(device, info);
+}

@@ -1,0 +1,94 @@
+// The one dispatch helper: a kernel invocation prepared once (pipeline, bind group, uniforms) and
+// recorded into any compute pass as often as needed, so a training step is a single submission.
+import type { GpuContext } from './device';
+import type { Constants } from './pipeline-cache';
+import { USAGE } from './buffer-pool';
+
+export interface DispatchSpec {
+  label: string;
+  code: string;
+  entryPoint?: string;
+  constants?: Constants;
+  /** Storage buffers in @binding order 0..n-1 of @group(0). */
+  buffers: GPUBuffer[];
+  /** Uniform values (u32 unless listed in `floatUniforms`), bound after the buffers. */
+  uniforms?: number[];
+  /** Indices into `uniforms` that are f32 rather than u32. */
+  floatUniforms?: number[];
+  /** Workgroup counts; x beyond the device limit is folded into y (shaders use linear_wg_id). */
+  workgroups: [number, number?, number?];
+}
+
+export class Dispatch {
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: [number, number, number];
+  private uniformBuffer: GPUBuffer | null = null;
+
+  constructor(
+    readonly ctx: GpuContext,
+    readonly spec: DispatchSpec,
+  ) {
+    const device = ctx.device;
+    this.pipeline = ctx.pipelines.get(spec.code, spec.entryPoint ?? 'main', spec.constants, spec.label);
+    const entries: GPUBindGroupEntry[] = spec.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    if (spec.uniforms && spec.uniforms.length > 0) {
+      const n = Math.max(4, Math.ceil(spec.uniforms.length / 4) * 4);
+      const data = new ArrayBuffer(n * 4);
+      const u = new Uint32Array(data);
+      const f = new Float32Array(data);
+      const floats = new Set(spec.floatUniforms ?? []);
+      spec.uniforms.forEach((v, i) => {
+        if (floats.has(i)) f[i] = v;
+        else u[i] = v >>> 0;
+      });
+      this.uniformBuffer = device.createBuffer({
+        size: data.byteLength,
+        usage: USAGE.UNIFORM | USAGE.COPY_DST,
+        label: `${spec.label}:uniforms`,
+      });
+      device.queue.writeBuffer(this.uniformBuffer, 0, data);
+      entries.push({ binding: spec.buffers.length, resource: { buffer: this.uniformBuffer } });
+    }
+    this.bindGroup = device.createBindGroup({
+      label: spec.label,
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    const max = device.limits.maxComputeWorkgroupsPerDimension;
+    const z = spec.workgroups[2] ?? 1;
+    let x = spec.workgroups[0];
+    let y = spec.workgroups[1] ?? 1;
+    if (x > max) {
+      y *= Math.ceil(x / max);
+      x = Math.ceil(x / Math.ceil(x / max));
+    }
+    this.workgroups = [Math.max(1, x), Math.max(1, y), Math.max(1, z)];
+  }
+
+  /** Rewrite one f32/u32 uniform (e.g. a learning rate); takes effect at the next submission. */
+  setUniform(index: number, value: number, float = false): void {
+    if (!this.uniformBuffer) throw new Error(`${this.spec.label}: this dispatch has no uniforms`);
+    const a = float ? new Float32Array([value]) : new Uint32Array([value >>> 0]);
+    this.ctx.device.queue.writeBuffer(this.uniformBuffer, index * 4, a);
+  }
+
+  encode(pass: GPUComputePassEncoder): void {
+    pass.setPipeline(this.pipeline);
+    pass.setBindGroup(0, this.bindGroup);
+    pass.dispatchWorkgroups(...this.workgroups);
+  }
+
+  destroy(): void {
+    this.uniformBuffer?.destroy();
+  }
+}
+
+/** Record dispatches into one compute pass of a new encoder and submit. */
+export function submit(ctx: GpuContext, dispatches: Dispatch[], timestampWrites?: GPUComputePassTimestampWrites): void {
+  const enc = ctx.device.createCommandEncoder();
+  const pass = enc.beginComputePass(timestampWrites ? { timestampWrites } : {});
+  for (const d of dispatches) d.encode(pass);
+  pass.end();
+  ctx.device.queue.submit([enc.finish()]);
+}
