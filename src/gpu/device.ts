@@ -29,6 +29,10 @@ export class GpuContext {
   constructor(
     readonly device: GPUDevice,
     readonly info: GpuInfo,
+    // Held so they live as long as the device: Dawn in Node frees a collected adapter/GPU object
+    // under a live device (seen as segfaults mid-dispatch).
+    readonly adapter: GPUAdapter | null = null,
+    readonly gpu: GPU | null = null,
   ) {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
@@ -110,5 +114,5 @@ export async function acquireGpu(opts: AcquireOptions = {}): Promise<GpuContext>
     description: ai?.description ?? '',
     features,
   };
-  return new GpuContext(device, info);
+  return new GpuContext(device, info, adapter, gpu);
 }

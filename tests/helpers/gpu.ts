@@ -1,0 +1,47 @@
+// Shared GPU test setup: one real device per test file (Dawn through the `webgpu` package), and
+// comparison helpers. GPU tests never skip: without an adapter they fail with the reason.
+import { afterAll, beforeAll } from 'vitest';
+import { acquireNodeGpu } from '../../src/gpu/node-gpu';
+import type { GpuContext } from '../../src/gpu/device';
+
+let ctx: GpuContext | null = null;
+let announced = false;
+
+/** Acquire the device in beforeAll and destroy it in afterAll; returns a getter. */
+export function useGpu(): () => GpuContext {
+  beforeAll(async () => {
+    ctx = await acquireNodeGpu();
+    if (!announced) {
+      console.log(`[gpu] adapter: ${ctx.describe()}`);
+      announced = true;
+    }
+  });
+  afterAll(() => {
+    ctx?.destroy();
+    ctx = null;
+  });
+  return () => {
+    if (!ctx) throw new Error('GPU context not acquired (useGpu must be called at file level)');
+    return ctx;
+  };
+}
+
+/** ‖a − b‖₂ / ‖b‖₂ (b the float64 reference); 0 when both are zero. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`relErr: lengths differ (${a.length} vs ${b.length})`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    num += d * d;
+    den += b[i] * b[i];
+  }
+  if (den === 0) return Math.sqrt(num);
+  return Math.sqrt(num / den);
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
