@@ -19,7 +19,24 @@ export interface DispatchSpec {
   workgroups: [number, number?, number?];
 }
 
-export class Dispatch {
+/** Anything a kernel wrapper returns: recorded into a compute pass, freed when the layer goes. */
+export interface Encodable {
+  encode(pass: GPUComputePassEncoder): void;
+  destroy(): void;
+}
+
+/** Several dispatches recorded in order as one unit (e.g. a partial-sum pass and its reduction). */
+export class Sequence implements Encodable {
+  constructor(readonly parts: Encodable[]) {}
+  encode(pass: GPUComputePassEncoder): void {
+    for (const p of this.parts) p.encode(pass);
+  }
+  destroy(): void {
+    for (const p of this.parts) p.destroy();
+  }
+}
+
+export class Dispatch implements Encodable {
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly workgroups: [number, number, number];
@@ -85,7 +102,7 @@ export class Dispatch {
 }
 
 /** Record dispatches into one compute pass of a new encoder and submit. */
-export function submit(ctx: GpuContext, dispatches: Dispatch[], timestampWrites?: GPUComputePassTimestampWrites): void {
+export function submit(ctx: GpuContext, dispatches: Encodable[], timestampWrites?: GPUComputePassTimestampWrites): void {
   const enc = ctx.device.createCommandEncoder();
   const pass = enc.beginComputePass(timestampWrites ? { timestampWrites } : {});
   for (const d of dispatches) d.encode(pass);
