@@ -1,0 +1,70 @@
+// End-to-end plumbing shared by the e2e tests and the browser benchmark: a Vite dev server on a free
+// 127.0.0.1 port, headless Chromium (system binary, SwiftShader WebGPU), console/page-error capture
+// and screenshots in test-results/.
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer } from 'vite';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
+
+export interface DevServer {
+  /** Base URL ending in '/', e.g. http://127.0.0.1:41234/ */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** HTML entries (relative to the repo) whose imports Vite pre-bundles at start. */
+  entries?: string[];
+  /** Dependencies to pre-bundle up front, so a late discovery never reloads the page mid-run. */
+  include?: string[];
+}
+
+/** Start Vite (the repo's vite.config.ts) on 127.0.0.1 and a free port. */
+export async function startVite(opts: ServerOptions = {}): Promise<DevServer> {
+  const server = await createServer({
+    root: REPO_ROOT,
+    configFile: join(REPO_ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+    optimizeDeps: { entries: opts.entries ?? ['index.html'], include: opts.include },
+  });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) {
+    await server.close();
+    throw new Error('Vite started but reported no local URL.');
+  }
+  return { url, close: () => server.close() };
+}
+
+const BASE_ARGS = ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Headless system Chromium; `webgpu: false` leaves out --enable-unsafe-webgpu. */
+export async function launchChromium(opts: { webgpu?: boolean } = {}): Promise<Browser> {
+  const executablePath = process.env.NMP_CHROMIUM || '/usr/bin/chromium';
+  const args = opts.webgpu === false ? BASE_ARGS : ['--enable-unsafe-webgpu', ...BASE_ARGS];
+  return chromium.launch({ executablePath, args, headless: true });
+}
+
+/** Collects console errors and uncaught page errors from the moment it is attached. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+/** Full-page screenshot to test-results/<name>.png; returns the path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
