@@ -1,3 +1,4 @@
+import './scripts/node-polyfills.mjs';
 import { defineConfig } from 'vitest/config';
 
 // Three projects, one command (`npm test` runs them all through scripts/test.mjs):

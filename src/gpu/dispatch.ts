@@ -9,8 +9,8 @@ export interface DispatchSpec {
   code: string;
   entryPoint?: string;
   constants?: Constants;
-  /** Storage buffers in @binding order 0..n-1 of @group(0). */
-  buffers: GPUBuffer[];
+  /** Storage buffers in @binding order 0..n-1 of @group(0); null for a binding this entry point does not use. */
+  buffers: (GPUBuffer | null)[];
   /** Uniform values (u32 unless listed in `floatUniforms`), bound after the buffers. */
   uniforms?: number[];
   /** Indices into `uniforms` that are f32 rather than u32. */
@@ -48,7 +48,10 @@ export class Dispatch implements Encodable {
   ) {
     const device = ctx.device;
     this.pipeline = ctx.pipelines.get(spec.code, spec.entryPoint ?? 'main', spec.constants, spec.label);
-    const entries: GPUBindGroupEntry[] = spec.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const entries: GPUBindGroupEntry[] = [];
+    spec.buffers.forEach((buffer, binding) => {
+      if (buffer) entries.push({ binding, resource: { buffer } });
+    });
     if (spec.uniforms && spec.uniforms.length > 0) {
       const n = Math.max(4, Math.ceil(spec.uniforms.length / 4) * 4);
       const data = new ArrayBuffer(n * 4);

@@ -1,0 +1,273 @@
+// conv2d: forward, input gradient and weight gradient of a 2-D convolution without bias, as
+// implicit GEMMs (no im2col buffer). Activations NHWC, weights OHWI; C and O multiples of 4
+// (every buffer is read as vec4 along channels; the layer pads conv1's 3 input channels to 4).
+// Entry points and dispatch shapes (WG invocations per workgroup, linear workgroup id over x, y):
+//   forward:          y[n,oy,ox,o]  one invocation per 8 output pixels × 4 output channels
+//   backward_input:   dx[n,y,x,c]   one invocation per 8 input pixels × 4 input channels
+//   backward_weight:  dw[o,ky,kx,c] one invocation per 8 output channels × 4 input channels of one
+//                     (ky, kx), summing over the images of one split (split s covers images
+//                     [s·n_per_split, …)); splits > 1 write partial sums that reduce_splits adds.
+// Buffers: in0 = x (forward, weight grad) or dy (input grad); in1 = w (forward, input grad) or dy
+// (weight grad); out = y, dx or dw (or the split partials).
+// The hot loops are unrolled by hand with named registers: SwiftShader's Subzero JIT does not
+// unroll or keep private arrays in registers, and on GPUs this is plain register blocking.
+override WG: u32 = 64u;
+
+struct Params {
+  N: u32, H: u32, W: u32, C: u32,
+  O: u32, KH: u32, KW: u32, stride: u32,
+  pad: u32, OH: u32, OW: u32, splits: u32,
+  n_per_split: u32, accumulate: u32, _p0: u32, _p1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> in0: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> in1: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+// (n, y, x) of flat output pixel i.
+fn outPixel(i: u32) -> vec3<u32> {
+  return vec3<u32>(i / (p.OH * p.OW), (i / p.OW) % p.OH, i % p.OW);
+}
+
+fn inPixel(i: u32) -> vec3<u32> {
+  return vec3<u32>(i / (p.H * p.W), (i / p.W) % p.H, i % p.W);
+}
+
+// vec4 index of x[n, iy, ix, 0] feeding output pixel q through tap (ky, kx); -1 in the padding.
+fn inputBase(q: vec3<u32>, ky: u32, kx: u32) -> i32 {
+  let iy = i32(q.y * p.stride + ky) - i32(p.pad);
+  let ix = i32(q.z * p.stride + kx) - i32(p.pad);
+  if (iy < 0 || ix < 0 || iy >= i32(p.H) || ix >= i32(p.W)) { return -1; }
+  return i32(((q.x * p.H + u32(iy)) * p.W + u32(ix)) * (p.C / 4u));
+}
+
+// vec4 index of dy[n, oy, ox, 0] that input pixel q reaches through tap (ky, kx); -1 if none
+// (outside the output, or between strides).
+fn gradBase(q: vec3<u32>, ky: u32, kx: u32) -> i32 {
+  let ty = i32(q.y + p.pad) - i32(ky);
+  let tx = i32(q.z + p.pad) - i32(kx);
+  if (ty < 0 || tx < 0) { return -1; }
+  let oy = u32(ty) / p.stride;
+  let ox = u32(tx) / p.stride;
+  if (oy * p.stride != u32(ty) || ox * p.stride != u32(tx) || oy >= p.OH || ox >= p.OW) { return -1; }
+  return i32(((q.x * p.OH + oy) * p.OW + ox) * (p.O / 4u));
+}
+
+// in0[base + c], or zeros when base is -1 (the read itself stays in bounds).
+fn load0(base: i32, c: u32) -> vec4<f32> {
+  let v = in0[u32(max(base, 0)) + c];
+  return select(v, vec4<f32>(0.0), base < 0);
+}
+
+@compute @workgroup_size(WG)
+fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let o4n = p.O / 4u;
+  let c4n = p.C / 4u;
+  let npix = p.N * p.OH * p.OW;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= ((npix + 7u) / 8u) * o4n) { return; }
+  let o4 = t % o4n;
+  let p0 = (t / o4n) * 8u;
+  let q0 = outPixel(min(p0 + 0u, npix - 1u));
+  let q1 = outPixel(min(p0 + 1u, npix - 1u));
+  let q2 = outPixel(min(p0 + 2u, npix - 1u));
+  let q3 = outPixel(min(p0 + 3u, npix - 1u));
+  let q4 = outPixel(min(p0 + 4u, npix - 1u));
+  let q5 = outPixel(min(p0 + 5u, npix - 1u));
+  let q6 = outPixel(min(p0 + 6u, npix - 1u));
+  let q7 = outPixel(min(p0 + 7u, npix - 1u));
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
+  for (var ky = 0u; ky < p.KH; ky++) {
+    for (var kx = 0u; kx < p.KW; kx++) {
+      let s0 = inputBase(q0, ky, kx);
+      let s1 = inputBase(q1, ky, kx);
+      let s2 = inputBase(q2, ky, kx);
+      let s3 = inputBase(q3, ky, kx);
+      let s4 = inputBase(q4, ky, kx);
+      let s5 = inputBase(q5, ky, kx);
+      let s6 = inputBase(q6, ky, kx);
+      let s7 = inputBase(q7, ky, kx);
+      // Weight rows of the 4 output channels at this (ky, kx), in vec4 units along c.
+      let wb = ((o4 * 4u * p.KH + ky) * p.KW + kx) * c4n;
+      let wstride = p.KH * p.KW * c4n;
+      for (var c = 0u; c < c4n; c++) {
+        let wm = mat4x4<f32>(in1[wb + c], in1[wb + wstride + c], in1[wb + 2u * wstride + c], in1[wb + 3u * wstride + c]);
+        acc0 += load0(s0, c) * wm;
+        acc1 += load0(s1, c) * wm;
+        acc2 += load0(s2, c) * wm;
+        acc3 += load0(s3, c) * wm;
+        acc4 += load0(s4, c) * wm;
+        acc5 += load0(s5, c) * wm;
+        acc6 += load0(s6, c) * wm;
+        acc7 += load0(s7, c) * wm;
+      }
+    }
+  }
+  if (p0 + 0u < npix) { out[(p0 + 0u) * o4n + o4] = acc0; }
+  if (p0 + 1u < npix) { out[(p0 + 1u) * o4n + o4] = acc1; }
+  if (p0 + 2u < npix) { out[(p0 + 2u) * o4n + o4] = acc2; }
+  if (p0 + 3u < npix) { out[(p0 + 3u) * o4n + o4] = acc3; }
+  if (p0 + 4u < npix) { out[(p0 + 4u) * o4n + o4] = acc4; }
+  if (p0 + 5u < npix) { out[(p0 + 5u) * o4n + o4] = acc5; }
+  if (p0 + 6u < npix) { out[(p0 + 6u) * o4n + o4] = acc6; }
+  if (p0 + 7u < npix) { out[(p0 + 7u) * o4n + o4] = acc7; }
+}
+
+@compute @workgroup_size(WG)
+fn backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                  @builtin(local_invocation_index) lid: u32) {
+  let o4n = p.O / 4u;
+  let c4n = p.C / 4u;
+  let npix = p.N * p.H * p.W;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= ((npix + 7u) / 8u) * c4n) { return; }
+  let c4 = t % c4n;
+  let p0 = (t / c4n) * 8u;
+  let q0 = inPixel(min(p0 + 0u, npix - 1u));
+  let q1 = inPixel(min(p0 + 1u, npix - 1u));
+  let q2 = inPixel(min(p0 + 2u, npix - 1u));
+  let q3 = inPixel(min(p0 + 3u, npix - 1u));
+  let q4 = inPixel(min(p0 + 4u, npix - 1u));
+  let q5 = inPixel(min(p0 + 5u, npix - 1u));
+  let q6 = inPixel(min(p0 + 6u, npix - 1u));
+  let q7 = inPixel(min(p0 + 7u, npix - 1u));
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
+  let wstride = p.KH * p.KW * c4n;
+  for (var ky = 0u; ky < p.KH; ky++) {
+    for (var kx = 0u; kx < p.KW; kx++) {
+      let s0 = gradBase(q0, ky, kx);
+      let s1 = gradBase(q1, ky, kx);
+      let s2 = gradBase(q2, ky, kx);
+      let s3 = gradBase(q3, ky, kx);
+      let s4 = gradBase(q4, ky, kx);
+      let s5 = gradBase(q5, ky, kx);
+      let s6 = gradBase(q6, ky, kx);
+      let s7 = gradBase(q7, ky, kx);
+      var wb = (ky * p.KW + kx) * c4n + c4;
+      for (var o = 0u; o < o4n; o++) {
+        // Columns: w[4o + j, ky, kx, c4·4 .. c4·4+3] for j = 0..3; wm · dy sums over the 4 output channels.
+        let wm = mat4x4<f32>(in1[wb], in1[wb + wstride], in1[wb + 2u * wstride], in1[wb + 3u * wstride]);
+        wb += 4u * wstride;
+        acc0 += wm * load0(s0, o);
+        acc1 += wm * load0(s1, o);
+        acc2 += wm * load0(s2, o);
+        acc3 += wm * load0(s3, o);
+        acc4 += wm * load0(s4, o);
+        acc5 += wm * load0(s5, o);
+        acc6 += wm * load0(s6, o);
+        acc7 += wm * load0(s7, o);
+      }
+    }
+  }
+  if (p0 + 0u < npix) { out[(p0 + 0u) * c4n + c4] = acc0; }
+  if (p0 + 1u < npix) { out[(p0 + 1u) * c4n + c4] = acc1; }
+  if (p0 + 2u < npix) { out[(p0 + 2u) * c4n + c4] = acc2; }
+  if (p0 + 3u < npix) { out[(p0 + 3u) * c4n + c4] = acc3; }
+  if (p0 + 4u < npix) { out[(p0 + 4u) * c4n + c4] = acc4; }
+  if (p0 + 5u < npix) { out[(p0 + 5u) * c4n + c4] = acc5; }
+  if (p0 + 6u < npix) { out[(p0 + 6u) * c4n + c4] = acc6; }
+  if (p0 + 7u < npix) { out[(p0 + 7u) * c4n + c4] = acc7; }
+}
+
+@compute @workgroup_size(WG)
+fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let o8n = (p.O + 7u) / 8u;
+  let c4n = p.C / 4u;
+  let o4n = p.O / 4u;
+  let taps = p.KH * p.KW;
+  let tiles = o8n * taps * c4n;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= tiles * p.splits) { return; }
+  let split = t / tiles;
+  let r = t % tiles;
+  let c4 = r % c4n;
+  let tap = (r / c4n) % taps;
+  let o8 = r / (c4n * taps);
+  let ky = tap / p.KW;
+  let kx = tap % p.KW;
+  // The second group of 4 output channels may not exist (O = 8k + 4): clamp its reads, skip its store.
+  let oa = o8 * 2u;
+  let ob = min(oa + 1u, o4n - 1u);
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  let n0 = split * p.n_per_split;
+  let n1 = min(n0 + p.n_per_split, p.N);
+  for (var n = n0; n < n1; n++) {
+    for (var oy = 0u; oy < p.OH; oy++) {
+      let iy = i32(oy * p.stride + ky) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H)) { continue; }
+      let xrow = (n * p.H + u32(iy)) * p.W;
+      let grow = (n * p.OH + oy) * p.OW;
+      for (var ox = 0u; ox < p.OW; ox++) {
+        let ix = i32(ox * p.stride + kx) - i32(p.pad);
+        if (ix < 0 || ix >= i32(p.W)) { continue; }
+        let xv = in0[(xrow + u32(ix)) * c4n + c4];
+        let g = (grow + ox) * o4n;
+        let da = in1[g + oa];
+        let db = in1[g + ob];
+        a0 += da.x * xv;
+        a1 += da.y * xv;
+        a2 += da.z * xv;
+        a3 += da.w * xv;
+        a4 += db.x * xv;
+        a5 += db.y * xv;
+        a6 += db.z * xv;
+        a7 += db.w * xv;
+      }
+    }
+  }
+  // dw[o, ky, kx, c4] in vec4 units; split s writes its own copy of dw when splits > 1.
+  let rowStride = taps * c4n;
+  let base = split * p.O * rowStride + tap * c4n + c4;
+  let o = oa * 4u;
+  storeW(base + o * rowStride, a0);
+  storeW(base + (o + 1u) * rowStride, a1);
+  storeW(base + (o + 2u) * rowStride, a2);
+  storeW(base + (o + 3u) * rowStride, a3);
+  if (oa + 1u < o4n) {
+    storeW(base + (o + 4u) * rowStride, a4);
+    storeW(base + (o + 5u) * rowStride, a5);
+    storeW(base + (o + 6u) * rowStride, a6);
+    storeW(base + (o + 7u) * rowStride, a7);
+  }
+}
+
+fn storeW(i: u32, v: vec4<f32>) {
+  out[i] = select(v, out[i] + v, p.accumulate != 0u && p.splits == 1u);
+}
+
+// dw = Σ_s partials[s] (+ dw when accumulate). in0 = partials [splits, O·KH·KW·C/4]; one
+// invocation per vec4 of dw.
+@compute @workgroup_size(WG)
+fn reduce_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                 @builtin(local_invocation_index) lid: u32) {
+  let total = p.O * p.KH * p.KW * (p.C / 4u);
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= total) { return; }
+  var s = vec4<f32>(0.0);
+  for (var k = 0u; k < p.splits; k++) { s += in0[k * total + i]; }
+  out[i] = select(s, out[i] + s, p.accumulate != 0u);
+}
