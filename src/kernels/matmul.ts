@@ -1,6 +1,7 @@
 // Dense matmul C = op(A)·op(B) (+ C): validates shapes, binds, returns a recordable Dispatch.
 import code from '../../shaders/matmul.wgsl?raw';
 import fastCode from '../../shaders/matmul_fast.wgsl?raw';
+import matvecCode from '../../shaders/matvec.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
@@ -40,6 +41,17 @@ export function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Dispatch {
     if (buf.size < bytes) {
       throw shapeError(label, `buffer ${name} holds ${buf.size} bytes, needs ${bytes}`, { M, N, K, transA: !!args.transA, transB: !!args.transB });
     }
+  }
+  if (args.fast !== false && N === 1 && !args.transA && K % 4 === 0) {
+    // With N = 1, B is a vector whether or not it is "transposed".
+    return new Dispatch(ctx, {
+      label,
+      code: matvecCode,
+      constants: { WG: 64 },
+      buffers: [args.a, args.b, args.c],
+      uniforms: [M, N, K, args.accumulate ? 1 : 0],
+      workgroups: [Math.ceil(M / 4 / 64)],
+    });
   }
   if (args.fast !== false && !args.transA && !args.transB && K % 4 === 0 && N % 4 === 0) {
     const f = { ...MATMUL_FAST_DEFAULT, ...(args.fast || {}) };

@@ -37,6 +37,8 @@ describe('matmul', () => {
     [64, 64, 64],
     [70, 36, 52], // fast path (K, N multiples of 4), M not a multiple of the 8-row tile
     [9, 12, 100],
+    [37, 1, 64], // matrix-vector kernel
+    [6, 1, 30], // N = 1 with K not a multiple of 4: generic kernel
   ];
   for (const [M, N, K] of shapes) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
@@ -49,6 +51,7 @@ describe('matmul', () => {
     expect(await check(70, 36, 52, false, false, true)).toBeLessThan(1e-5);
     expect(await check(70, 36, 52, false, false, true, false)).toBeLessThan(1e-5);
     expect(await check(13, 11, 7, true, false, true)).toBeLessThan(1e-5);
+    expect(await check(37, 1, 64, false, false, true)).toBeLessThan(1e-5);
   });
   it('generic kernel on a fast-path shape agrees too', async () => {
     expect(await check(40, 24, 16, false, false, false, false)).toBeLessThan(1e-5);
