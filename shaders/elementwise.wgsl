@@ -8,13 +8,13 @@
 //   scale          y *= alpha                               (dst0, in place)
 //   fill           y = alpha                                (dst0)
 // Layout: flat row-major f32; `n` is the element count (rows for add_bias/col_sum), `k` the cols.
-// Dispatch: flat ops run one invocation per PER consecutive elements; add_bias one per PER
-//   elements of y; col_sum one per column. WG invocations per workgroup, linear workgroup id.
+// Dispatch: flat ops and add_bias: WG·PER elements per workgroup, PER per invocation (every
+//   WG-th); col_sum one invocation per column. Linear workgroup id over (x, y).
 // Entry points take 1, 2 or 3 storage buffers with the uniforms right after them (the Dispatch
 // convention), so declarations share binding numbers across entry points — WGSL forbids that
 // only within one entry point's interface.
 override WG: u32 = 64u;
-override PER: u32 = 4u;
+override PER: u32 = 16u;
 
 struct Params { n: u32, k: u32, alpha: f32, accumulate: u32 }
 
@@ -34,37 +34,46 @@ fn invocation(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.x + wid.y * nwg.x) * WG + lid;
 }
 
+// First element of a flat op's invocation: a workgroup covers WG·PER consecutive elements and
+// invocation `lid` takes every WG-th of them, so neighbouring invocations touch neighbouring
+// addresses (coalesced on GPUs, contiguous lanes on SwiftShader).
+fn first(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return (wid.x + wid.y * nwg.x) * WG * PER + lid;
+}
+
 @compute @workgroup_size(WG)
 fn relu_forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p.n);
-  for (var i = i0; i < end; i++) {
-    let v = src[i];
-    dst[i] = select(0.0, v, v > 0.0);
+  let i0 = first(wid, nwg, lid);
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < p.n) {
+      let v = src[i];
+      dst[i] = select(0.0, v, v > 0.0);
+    }
   }
 }
 
 @compute @workgroup_size(WG)
 fn relu_backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p3.n);
-  for (var i = i0; i < end; i++) {
-    dst2[i] = select(0.0, src2[i], src[i] > 0.0);
+  let i0 = first(wid, nwg, lid);
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < p3.n) {
+      dst2[i] = select(0.0, src2[i], src[i] > 0.0);
+    }
   }
 }
 
 @compute @workgroup_size(WG)
 fn add_bias(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
             @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p.n * p.k);
-  var c = i0 % p.k;
-  for (var i = i0; i < end; i++) {
-    dst[i] += src[c];
-    c += 1u;
-    if (c == p.k) { c = 0u; }
+  let i0 = first(wid, nwg, lid);
+  let total = p.n * p.k;
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < total) { dst[i] += src[i % p.k]; }
   }
 }
 
@@ -85,31 +94,39 @@ fn col_sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 @compute @workgroup_size(WG)
 fn copy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p.n);
-  for (var i = i0; i < end; i++) { dst[i] = src[i]; }
+  let i0 = first(wid, nwg, lid);
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < p.n) { dst[i] = src[i]; }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn axpy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p.n);
-  for (var i = i0; i < end; i++) { dst[i] += p.alpha * src[i]; }
+  let i0 = first(wid, nwg, lid);
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < p.n) { dst[i] += p.alpha * src[i]; }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn scale(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p1.n);
-  for (var i = i0; i < end; i++) { dst0[i] *= p1.alpha; }
+  let i0 = first(wid, nwg, lid);
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < p1.n) { dst0[i] *= p1.alpha; }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn fill(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let i0 = invocation(wid, nwg, lid) * PER;
-  let end = min(i0 + PER, p1.n);
-  for (var i = i0; i < end; i++) { dst0[i] = p1.alpha; }
+  let i0 = first(wid, nwg, lid);
+  for (var j = 0u; j < PER; j++) {
+    let i = i0 + j * WG;
+    if (i < p1.n) { dst0[i] = p1.alpha; }
+  }
 }

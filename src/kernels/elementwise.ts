@@ -14,7 +14,7 @@ export interface ElementwiseTune {
 /** Index of the f32 `alpha` uniform (axpy, scale, fill) for Dispatch.setUniform(i, v, true). */
 export const ELEMENTWISE_ALPHA_UNIFORM = 2;
 
-const DEFAULT_TUNE = { per: 4, wg: 64 };
+const DEFAULT_TUNE = { per: 16, wg: 64 };
 
 function prepare(
   ctx: GpuContext, entryPoint: string, label: string, buffers: GPUBuffer[],
@@ -29,7 +29,7 @@ function prepare(
     buffers,
     uniforms: [u.n, u.k ?? 0, u.alpha ?? 0, u.accumulate ? 1 : 0],
     floatUniforms: [2],
-    // col_sum runs one invocation per column; every other op PER elements per invocation.
+    // col_sum runs one invocation per column; every other op WG·PER elements per workgroup.
     workgroups: [groups(entryPoint === 'col_sum' ? elements : Math.ceil(elements / t.per), t.wg)],
   });
 }

@@ -33,7 +33,7 @@ export function prepareSgd(ctx: GpuContext, a: SgdArgs): Dispatch {
   requireDims(op, shapes);
   for (const name of ['w', 'grad', 'buf'] as const) requireWords(op, name, a[name], a.n, shapes);
   requireDistinct(op, { w: a.w, grad: a.grad, buf: a.buf }, shapes);
-  const t = { per: 4, wg: 64, ...a.tune };
+  const t = { per: 16, wg: 64, ...a.tune };
   return new Dispatch(ctx, {
     label: op,
     code,

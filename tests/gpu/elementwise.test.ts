@@ -22,7 +22,7 @@ function withZeros(rng: () => number, n: number): Float64Array {
 }
 
 describe('elementwise', () => {
-  for (const n of [1, 5, 105, 1001]) {
+  for (const n of [1, 5, 105, 1001, 2500]) {
     it(`relu forward and backward, n=${n}`, async () => {
       const ctx = gpu();
       const rng = mulberry32(n);
