@@ -112,8 +112,6 @@ function setup(op: string, a: Common, vectors: Record<string, GPUBuffer>, rows: 
   const G = Math.ceil(C / 4);
   const chunks = Math.ceil(R / t.chunk);
   return {
-    t,
-    G,
     chunks,
     constants: (extra: Record<string, number> = {}) => ({ WG: t.wg, ROWS: t.rows, RELU: a.relu ? 1 : 0, ...extra }),
     uniforms: (eps: number, momentum: number) => [R, C, t.chunk, chunks, eps, momentum],
