@@ -21,6 +21,8 @@ export interface ServerOptions {
   entries?: string[];
   /** Dependencies to pre-bundle up front, so a late discovery never reloads the page mid-run. */
   include?: string[];
+  /** Pre-bundle cache, apart from `npm start`'s so neither invalidates the other's. */
+  cacheDir?: string;
 }
 
 /** Start Vite (the repo's vite.config.ts) on 127.0.0.1 and a free port. */
@@ -28,6 +30,7 @@ export async function startVite(opts: ServerOptions = {}): Promise<DevServer> {
   const server = await createServer({
     root: REPO_ROOT,
     configFile: join(REPO_ROOT, 'vite.config.ts'),
+    cacheDir: join(REPO_ROOT, opts.cacheDir ?? 'node_modules/.vite-e2e'),
     logLevel: 'warn',
     clearScreen: false,
     server: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
