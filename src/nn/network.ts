@@ -1,0 +1,326 @@
+// The CNN on the GPU: activation buffers for a maximum batch, and for each batch size a plan of
+// prepared dispatches — training step (forward with batch statistics, loss, backward, gradient
+// hooks, SGD) and evaluation (running statistics) — each recorded into one compute pass.
+// Layers come from the declarative spec (src/reference/model.ts: modelSpec); BN is always
+// followed by ReLU in these models and the two run fused.
+import type { GpuContext } from '../gpu/device';
+import { GpuTensor } from '../gpu/tensor';
+import type { Dispatch, Encodable } from '../gpu/dispatch';
+import type { LayerSpec } from '../reference/model';
+import { prepareConv2dBackwardInput, prepareConv2dBackwardWeight, prepareConv2dForward, type ConvDims } from '../kernels/conv2d';
+import { prepareBatchNormBackward, prepareBatchNormEval, prepareBatchNormTrain } from '../kernels/batchnorm';
+import { prepareSgd, setSgdOptions, type SgdUniforms } from '../kernels/optimizer';
+import { prepareFill } from '../kernels/elementwise';
+import { ParamStore } from './params';
+import { prepareGlobalAvgPoolBackward, prepareGlobalAvgPoolForward, prepareMaxPool2Backward, prepareMaxPool2Forward } from '../kernels/pool';
+import { LOSS_METRICS_BYTES, prepareSoftmaxCrossEntropy, type LossOp } from '../kernels/loss';
+import { prepareLinearBackward, prepareLinearForward } from '../kernels/linear';
+
+export interface NetworkOptions {
+  /** Largest batch a plan may use. */
+  maxBatch: number;
+  inChannels?: number;
+  inSize?: number;
+  bnEps?: number;
+  bnMomentum?: number;
+  /** N:M layers get a separate effective-weight buffer (W⊙m) written by the sparsity method. */
+  separateEffectiveWeights?: boolean;
+}
+
+/** A conv layer as the sparsity methods see it. */
+export interface ConvLayer {
+  name: string;
+  nm: boolean;
+  /** Logical OHWI shape [o, kh, kw, c] (c unpadded). */
+  shape: [number, number, number, number];
+  weight: GPUBuffer;
+  /** W⊙m used by forward and input-gradient (the weight itself for dense layers). */
+  effective: GPUBuffer;
+  /** dL/d(effective weight); the method turns it into the gradient SGD applies to W. */
+  grad: GPUBuffer;
+}
+
+type Block =
+  | { kind: 'conv'; spec: Extract<LayerSpec, { kind: 'conv' }>; bn: string; dims: ConvDims; input: GpuTensor; pre: GpuTensor; out: GpuTensor }
+  | { kind: 'maxpool2'; n: number; h: number; w: number; c: number; input: GpuTensor; out: GpuTensor; argmax: GpuTensor }
+  | { kind: 'gap'; h: number; w: number; c: number; input: GpuTensor; out: GpuTensor }
+  | { kind: 'linear'; name: string; inF: number; outF: number; input: GpuTensor; out: GpuTensor };
+
+/** Everything recorded for one batch size. */
+export interface Plan {
+  n: number;
+  /** Forward (training BN) + loss + backward; gradients land in the grad buffers. */
+  trainForwardBackward: Encodable[];
+  /** Forward with running statistics; loss and accuracy accumulate into evalMetrics. */
+  evalForward: Encodable[];
+  /** The training loss op (accumulate on/off). */
+  trainLoss: LossOp;
+}
+
+export class Network {
+  readonly params: ParamStore;
+  readonly grads = new Map<string, GpuTensor>();
+  readonly momentum = new Map<string, GpuTensor>();
+  readonly convs: ConvLayer[] = [];
+  /** [maxBatch, size, size, 4] network input (channel 3 zero) and [maxBatch] u32 labels. */
+  readonly input: GpuTensor;
+  readonly labels: GpuTensor;
+  readonly logits: GpuTensor;
+  readonly dlogits: GpuTensor;
+  /** Training metrics of the last step (or accumulated steps): see kernels/loss decodeLossMetrics. */
+  readonly metrics: GpuTensor;
+  /** Evaluation metrics, accumulated over eval batches until evalMetricsReset runs. */
+  readonly evalMetrics: GpuTensor;
+  readonly evalMetricsReset: Dispatch;
+  readonly classes: number;
+  private blocks: Block[] = [];
+  private scratch: GpuTensor[];
+  private plans = new Map<number, Plan>();
+  private sgd: Dispatch[] = [];
+  private owned: GpuTensor[] = [];
+  private sgdFirst = true;
+  readonly metricsReset: Dispatch;
+
+  constructor(
+    readonly ctx: GpuContext,
+    readonly spec: LayerSpec[],
+    readonly opts: NetworkOptions,
+  ) {
+    const B = opts.maxBatch;
+    const inC = opts.inChannels ?? 3;
+    const size = opts.inSize ?? 32;
+    this.params = new ParamStore(ctx, spec, inC);
+    const t = (shape: number[], label: string) => {
+      const x = GpuTensor.empty(ctx, shape, label);
+      this.owned.push(x);
+      return x;
+    };
+    this.input = t([B, size, size, Math.ceil(inC / 4) * 4], 'input');
+    this.labels = GpuTensor.empty(ctx, [B], 'labels', 'u32');
+    this.owned.push(this.labels);
+
+    let h = size;
+    let w = size;
+    let c = Math.ceil(inC / 4) * 4;
+    let cur = this.input;
+    let maxAct = B * h * w * c;
+    for (let i = 0; i < spec.length; i++) {
+      const l = spec[i];
+      if (l.kind === 'conv') {
+        const bn = spec[i + 1];
+        const relu = spec[i + 2];
+        if (bn?.kind !== 'bn' || relu?.kind !== 'relu') throw new Error(`${l.name}: expected conv → bn → relu`);
+        const dims: ConvDims = { n: B, h, w, c, o: l.out, kh: l.k, kw: l.k, stride: 1, pad: (l.k - 1) / 2 };
+        const pre = t([B, h, w, l.out], `${l.name}.out`);
+        const out = t([B, h, w, l.out], `${bn.name}.out`);
+        this.blocks.push({ kind: 'conv', spec: l, bn: bn.name, dims, input: cur, pre, out });
+        const weight = this.params.buffer(`${l.name}.weight`);
+        const separate = l.nm && !!opts.separateEffectiveWeights;
+        const eff = separate ? t(this.params.get(`${l.name}.weight`).stored, `${l.name}.effective`).buffer : weight;
+        const p = this.params.get(`${l.name}.weight`);
+        this.convs.push({ name: l.name, nm: l.nm, shape: p.shape as ConvLayer['shape'], weight, effective: eff, grad: this.gradOf(`${l.name}.weight`).buffer });
+        c = l.out;
+        cur = out;
+        maxAct = Math.max(maxAct, B * h * w * c);
+        i += 2;
+      } else if (l.kind === 'maxpool2') {
+        const oh = Math.floor(h / 2);
+        const ow = Math.floor(w / 2);
+        const out = t([B, oh, ow, c], 'pool.out');
+        const argmax = GpuTensor.empty(ctx, [B, oh, ow, c], 'pool.argmax', 'u32');
+        this.owned.push(argmax);
+        this.blocks.push({ kind: 'maxpool2', n: B, h, w, c, input: cur, out, argmax });
+        h = oh;
+        w = ow;
+        cur = out;
+      } else if (l.kind === 'gap') {
+        const out = t([B, c], 'gap.out');
+        this.blocks.push({ kind: 'gap', h, w, c, input: cur, out });
+        h = 1;
+        w = 1;
+        cur = out;
+      } else if (l.kind === 'linear') {
+        const out = t([B, l.out], `${l.name}.out`);
+        this.blocks.push({ kind: 'linear', name: l.name, inF: c, outF: l.out, input: cur, out });
+        this.gradOf(`${l.name}.weight`);
+        this.gradOf(`${l.name}.bias`);
+        c = l.out;
+        cur = out;
+      } else {
+        throw new Error(`unexpected layer ${l.kind} (BN and ReLU must follow a conv)`);
+      }
+    }
+    this.classes = c;
+    this.logits = cur;
+    this.dlogits = t([B, c], 'dlogits');
+    this.metrics = t([LOSS_METRICS_BYTES / 4], 'metrics');
+    this.metricsReset = prepareFill(ctx, { y: this.metrics.buffer, n: 4, value: 0, label: 'metrics.reset' });
+    this.evalMetrics = t([LOSS_METRICS_BYTES / 4], 'evalMetrics');
+    this.evalMetricsReset = prepareFill(ctx, { y: this.evalMetrics.buffer, n: 4, value: 0, label: 'evalMetrics.reset' });
+    // Two ping-pong gradient buffers of the largest activation.
+    this.scratch = [t([maxAct], 'grad.a'), t([maxAct], 'grad.b')];
+    for (const name of this.params.order) {
+      const e = this.params.get(name);
+      if (e.trainable) this.gradOf(name);
+    }
+  }
+
+  private gradOf(name: string): GpuTensor {
+    let g = this.grads.get(name);
+    if (!g) {
+      g = GpuTensor.empty(this.ctx, this.params.get(name).stored, `${name}.grad`);
+      this.grads.set(name, g);
+    }
+    return g;
+  }
+
+  /** The dispatches for batch size n (built once per n, then reused every step). */
+  plan(n: number): Plan {
+    let p = this.plans.get(n);
+    if (!p) {
+      p = this.buildPlan(n);
+      this.plans.set(n, p);
+    }
+    return p;
+  }
+
+  private buildPlan(n: number): Plan {
+    if (!Number.isInteger(n) || n < 1 || n > this.opts.maxBatch) {
+      throw new RangeError(`batch size ${n} is outside 1..${this.opts.maxBatch}`);
+    }
+    const ctx = this.ctx;
+    const eps = this.opts.bnEps ?? 1e-5;
+    const momentum = this.opts.bnMomentum ?? 0.1;
+    const train: Encodable[] = [];
+    const evalOps: Encodable[] = [];
+    const P = (name: string) => this.params.buffer(name);
+    // Forward.
+    for (const b of this.blocks) {
+      if (b.kind === 'conv') {
+        const dims = { ...b.dims, n };
+        const eff = this.convs.find((c) => c.name === b.spec.name)!.effective;
+        const conv = prepareConv2dForward(ctx, { x: b.input.buffer, w: eff, y: b.pre.buffer, dims, label: `${b.spec.name}.forward` });
+        const R = n * dims.h * dims.w;
+        const common = {
+          x: b.pre.buffer, y: b.out.buffer, gamma: P(`${b.bn}.gamma`), beta: P(`${b.bn}.beta`),
+          runMean: P(`${b.bn}.running_mean`), runVar: P(`${b.bn}.running_var`), R, C: dims.o, relu: true, eps,
+        };
+        train.push(conv, prepareBatchNormTrain(ctx, { ...common, mean: this.saved(b.bn, 'mean', dims.o), invStd: this.saved(b.bn, 'invStd', dims.o), momentum, label: `${b.bn}.train` }));
+        evalOps.push(conv, prepareBatchNormEval(ctx, { ...common, label: `${b.bn}.eval` }));
+      } else if (b.kind === 'maxpool2') {
+        const d = prepareMaxPool2Forward(ctx, { x: b.input.buffer, y: b.out.buffer, argmax: b.argmax.buffer, n, h: b.h, w: b.w, c: b.c });
+        train.push(d);
+        evalOps.push(d);
+      } else if (b.kind === 'gap') {
+        const d = prepareGlobalAvgPoolForward(ctx, { x: b.input.buffer, y: b.out.buffer, n, h: b.h, w: b.w, c: b.c });
+        train.push(d);
+        evalOps.push(d);
+      } else {
+        const d = prepareLinearForward(ctx, {
+          x: b.input.buffer, w: P(`${b.name}.weight`), b: P(`${b.name}.bias`), y: b.out.buffer, n, inF: b.inF, outF: b.outF,
+        });
+        train.push(d);
+        evalOps.push(d);
+      }
+    }
+    const lossArgs = { logits: this.logits.buffer, labels: this.labels.buffer, dlogits: this.dlogits.buffer, n, k: this.classes };
+    const trainLoss = prepareSoftmaxCrossEntropy(ctx, { ...lossArgs, metrics: this.metrics.buffer, label: 'loss.train' });
+    const evalLoss = prepareSoftmaxCrossEntropy(ctx, { ...lossArgs, metrics: this.evalMetrics.buffer, accumulate: true, label: 'loss.eval' });
+    train.push(trainLoss);
+    evalOps.push(evalLoss);
+    // Backward, last block first; `g` holds dL/d(block output).
+    let g = this.dlogits.buffer;
+    let flip = 0;
+    const next = () => this.scratch[flip++ % 2].buffer;
+    for (let i = this.blocks.length - 1; i >= 0; i--) {
+      const b = this.blocks[i];
+      const first = i === 0;
+      if (b.kind === 'linear') {
+        const dx = next();
+        train.push(prepareLinearBackward(ctx, {
+          x: b.input.buffer, w: P(`${b.name}.weight`), dy: g, dx, dw: this.grads.get(`${b.name}.weight`)!.buffer,
+          db: this.grads.get(`${b.name}.bias`)!.buffer, n, inF: b.inF, outF: b.outF,
+        }));
+        g = dx;
+      } else if (b.kind === 'gap') {
+        const dx = next();
+        train.push(prepareGlobalAvgPoolBackward(ctx, { dy: g, dx, n, h: b.h, w: b.w, c: b.c }));
+        g = dx;
+      } else if (b.kind === 'maxpool2') {
+        const dx = next();
+        train.push(prepareMaxPool2Backward(ctx, { dy: g, argmax: b.argmax.buffer, dx, n, h: b.h, w: b.w, c: b.c }));
+        g = dx;
+      } else {
+        const dims = { ...b.dims, n };
+        const layer = this.convs.find((c) => c.name === b.spec.name)!;
+        const dpre = next();
+        train.push(prepareBatchNormBackward(ctx, {
+          dy: g, x: b.pre.buffer, y: b.out.buffer, relu: true, gamma: P(`${b.bn}.gamma`),
+          mean: this.saved(b.bn, 'mean', dims.o), invStd: this.saved(b.bn, 'invStd', dims.o), dx: dpre,
+          dgamma: this.grads.get(`${b.bn}.gamma`)!.buffer, dbeta: this.grads.get(`${b.bn}.beta`)!.buffer,
+          R: n * dims.h * dims.w, C: dims.o, label: `${b.bn}.backward`,
+        }));
+        train.push(prepareConv2dBackwardWeight(ctx, { x: b.input.buffer, dy: dpre, dw: layer.grad, dims, label: `${b.spec.name}.backward_weight` }));
+        if (!first) {
+          const dx = next();
+          train.push(prepareConv2dBackwardInput(ctx, { dy: dpre, w: layer.effective, dx, dims, label: `${b.spec.name}.backward_input` }));
+          g = dx;
+        }
+      }
+    }
+    return { n, trainForwardBackward: train, evalForward: evalOps, trainLoss };
+  }
+
+  private savedStats = new Map<string, GpuTensor>();
+  private saved(bn: string, what: 'mean' | 'invStd', c: number): GPUBuffer {
+    const key = `${bn}.${what}`;
+    let t = this.savedStats.get(key);
+    if (!t) {
+      t = GpuTensor.empty(this.ctx, [c], key);
+      this.savedStats.set(key, t);
+      this.owned.push(t);
+    }
+    return t.buffer;
+  }
+
+  /** One SGD dispatch per trainable parameter (momentum buffers created here). */
+  optimizerStep(o: Omit<SgdUniforms, 'firstStep'>): Dispatch[] {
+    if (this.sgd.length === 0) {
+      for (const [name, grad] of this.grads) {
+        const e = this.params.get(name);
+        const buf = GpuTensor.empty(this.ctx, e.stored, `${name}.momentum`);
+        this.momentum.set(name, buf);
+        this.sgd.push(prepareSgd(this.ctx, { w: e.tensor.buffer, grad: grad.buffer, buf: buf.buffer, n: e.tensor.size, ...o, firstStep: true, label: `${name}.sgd` }));
+      }
+    } else {
+      for (const d of this.sgd) setSgdOptions(d, { ...o, firstStep: this.sgdFirst });
+    }
+    return this.sgd;
+  }
+
+  /** Call after the first optimizer step has been submitted: later steps use the momentum buffers. */
+  markMomentumInitialised(): void {
+    if (!this.sgdFirst) return;
+    this.sgdFirst = false;
+    for (const d of this.sgd) setSgdOptions(d, { firstStep: false });
+  }
+
+  /** Reset momentum so the next step starts the buffers from the gradient again. */
+  resetMomentum(): void {
+    this.sgdFirst = true;
+    for (const d of this.sgd) setSgdOptions(d, { firstStep: true });
+  }
+
+  get momentumInitialised(): boolean {
+    return !this.sgdFirst;
+  }
+
+  destroy(): void {
+    for (const p of this.plans.values()) for (const e of [...p.trainForwardBackward, ...p.evalForward]) e.destroy();
+    for (const d of this.sgd) d.destroy();
+    this.metricsReset.destroy();
+    this.evalMetricsReset.destroy();
+    for (const t of [...this.owned, ...this.grads.values(), ...this.momentum.values()]) t.destroy();
+    this.params.destroy();
+  }
+}
