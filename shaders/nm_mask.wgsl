@@ -122,27 +122,27 @@ fn group_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
                @builtin(local_invocation_index) lid: u32) {
   let g = linear_id(wid, nwg, lid, WG);
   if (g >= p.G) { return; }
-  var a: array<u32, 32>;
-  var idx: array<u32, 32>;
+  // No private arrays: WGSL zero-fills them and SwiftShader keeps them in memory; re-reading the
+  // group's few words from the storage buffer is cheaper.
   var l1 = F64(0u, vec2<u32>(0u));
-  for (var t = 0u; t < p.M; t++) {
-    idx[t] = member(g, t);
-    a[t] = w[idx[t]] & 0x7fffffffu;
-    l1 = f64_add(l1, f64_of(a[t]));
-  }
   var bits = 0u;
   for (var t = 0u; t < p.M; t++) {
+    let it = member(g, t);
+    let at = w[it] & 0x7fffffffu;
+    l1 = f64_add(l1, f64_of(at));
     // Rank in the stable descending order: members larger, or equal with a lower flat index.
     var rank = 0u;
     for (var s = 0u; s < p.M; s++) {
-      rank += select(0u, 1u, a[s] > a[t] || (a[s] == a[t] && idx[s] < idx[t]));
+      let is = member(g, s);
+      let av = w[is] & 0x7fffffffu;
+      rank += select(0u, 1u, av > at || (av == at && is < it));
     }
     bits |= select(0u, 1u << t, rank < p.keep);
   }
   stats[g] = vec4<u32>(l1.s.y, (l1.e << 20u) | (l1.s.x & 0xfffffu), bits, 0u);
 }
 
-const SEL_WG: u32 = 256u;
+override SEL_WG: u32 = 256u;  // any size; the wrapper picks it per adapter
 var<workgroup> hist: array<atomic<u32>, 256>;
 var<workgroup> prefix: vec3<u32>;
 var<workgroup> pmask: vec3<u32>;
@@ -183,7 +183,7 @@ fn select_dense(@builtin(local_invocation_index) lid: u32) {
     for (var ps = 0u; ps < passes; ps++) {
       let word = min(ps / 4u, 2u);
       let shift = select(24u - 8u * (ps % 4u), 8u * (passes - 1u - ps), ps >= 8u);
-      atomicStore(&hist[lid], 0u);
+      for (var b = lid; b < 256u; b += SEL_WG) { atomicStore(&hist[b], 0u); }
       workgroupBarrier();
       let pf = prefix;
       let pm = pmask;

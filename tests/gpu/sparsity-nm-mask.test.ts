@@ -83,6 +83,24 @@ describe('nm_mask', () => {
     }
   });
 
+  it('every selection workgroup size gives the same masks', async () => {
+    const ctx = gpu();
+    const shape: OhwiShape = [20, 3, 3, 64];
+    const w = quantisedWeights(20 * 9 * 64, 3);
+    const tw = GpuTensor.from(ctx, w, [w.length]);
+    const tm = GpuTensor.empty(ctx, [w.length]);
+    const te = GpuTensor.empty(ctx, [w.length]);
+    for (const selectWg of [1, 3, 64, 256]) {
+      for (const order of ['ascending', 'descending'] as const) {
+        const op = prepareNmMask(ctx, { w: tw.buffer, mask: tm.buffer, eff: te.buffer, shape, N: 1, M: 4, order, nDense: 1234, selectWg });
+        submit(ctx, [op]);
+        expect(sameMask(await tm.read(), incrementalMaskRef(w, shape, 1, 4, 1234, order)), `${selectWg} ${order}`).toBe(0);
+        op.destroy();
+      }
+    }
+    for (const t of [tw, tm, te]) t.destroy();
+  });
+
   it('gradual "NM" variant at several preserve rates', async () => {
     const shape: OhwiShape = [12, 3, 3, 16];
     const w = quantisedWeights(12 * 9 * 16, 7);
