@@ -29,6 +29,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> eff: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
+const LANES = vec4<u32>(0u, 1u, 2u, 3u);
+
 fn linear_id(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, wg: u32) -> u32 {
   return (wid.x + wid.y * nwg.x) * wg + lid;
 }
@@ -126,16 +128,29 @@ fn group_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) n
   // group's few words from the storage buffer is cheaper.
   var l1 = F64(0u, vec2<u32>(0u));
   var bits = 0u;
+  let contiguous = p.oikk == 0u && p.M % 4u == 0u;
   for (var t = 0u; t < p.M; t++) {
     let it = member(g, t);
     let at = w[it] & 0x7fffffffu;
     l1 = f64_add(l1, f64_of(at));
     // Rank in the stable descending order: members larger, or equal with a lower flat index.
     var rank = 0u;
-    for (var s = 0u; s < p.M; s++) {
-      let is = member(g, s);
-      let av = w[is] & 0x7fffffffu;
-      rank += select(0u, 1u, av > at || (av == at && is < it));
+    if (contiguous) {
+      // Four members per iteration (SwiftShader does not unroll loops).
+      let b = g * p.M;
+      var r4 = vec4<u32>(0u);
+      for (var s = 0u; s < p.M; s += 4u) {
+        let av = vec4<u32>(w[b + s], w[b + s + 1u], w[b + s + 2u], w[b + s + 3u]) & vec4<u32>(0x7fffffffu);
+        let before = (av == vec4<u32>(at)) & (vec4<u32>(s) + LANES < vec4<u32>(t));
+        r4 += select(vec4<u32>(0u), vec4<u32>(1u), (av > vec4<u32>(at)) | before);
+      }
+      rank = r4.x + r4.y + r4.z + r4.w;
+    } else {
+      for (var s = 0u; s < p.M; s++) {
+        let is = member(g, s);
+        let av = w[is] & 0x7fffffffu;
+        rank += select(0u, 1u, av > at || (av == at && is < it));
+      }
     }
     bits |= select(0u, 1u << t, rank < p.keep);
   }
