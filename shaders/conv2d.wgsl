@@ -2,7 +2,7 @@
 // implicit GEMMs (no im2col buffer). Activations NHWC, weights OHWI; C and O multiples of 4
 // (every buffer is read as vec4 along channels; the layer pads conv1's 3 input channels to 4).
 // Entry points and dispatch shapes (WG invocations per workgroup, linear workgroup id over x, y):
-//   forward:          y[n,oy,ox,o]  one invocation per 8 output pixels × 4 output channels
+//   forward:          y[n,oy,ox,o]  one invocation per 4 output pixels × 8 output channels
 //   backward_input:   dx[n,y,x,c]   one invocation per 8 input pixels × 4 input channels
 //   backward_weight:  dw[o,ky,kx,c] one invocation per 8 output channels × 4 input channels of one
 //                     (ky, kx), summing over the images of one split (split s covers images
@@ -64,62 +64,72 @@ fn load0(base: i32, c: u32) -> vec4<f32> {
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
   let o4n = p.O / 4u;
+  let o8n = (o4n + 1u) / 2u;
   let c4n = p.C / 4u;
   let npix = p.N * p.OH * p.OW;
   let t = (wid.x + wid.y * nwg.x) * WG + lid;
-  if (t >= ((npix + 7u) / 8u) * o4n) { return; }
-  let o4 = t % o4n;
-  let p0 = (t / o4n) * 8u;
+  if (t >= ((npix + 3u) / 4u) * o8n) { return; }
+  let oa = (t % o8n) * 2u;
+  // The second group of 4 filters may not exist (O = 8k + 4): its reads are clamped, its store skipped.
+  let ob = min(oa + 1u, o4n - 1u);
+  let p0 = (t / o8n) * 4u;
   let q0 = outPixel(min(p0 + 0u, npix - 1u));
   let q1 = outPixel(min(p0 + 1u, npix - 1u));
   let q2 = outPixel(min(p0 + 2u, npix - 1u));
   let q3 = outPixel(min(p0 + 3u, npix - 1u));
-  let q4 = outPixel(min(p0 + 4u, npix - 1u));
-  let q5 = outPixel(min(p0 + 5u, npix - 1u));
-  let q6 = outPixel(min(p0 + 6u, npix - 1u));
-  let q7 = outPixel(min(p0 + 7u, npix - 1u));
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  var acc4 = vec4<f32>(0.0);
-  var acc5 = vec4<f32>(0.0);
-  var acc6 = vec4<f32>(0.0);
-  var acc7 = vec4<f32>(0.0);
+  var a0 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var b1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var b2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var b3 = vec4<f32>(0.0);
+  let wstride = p.KH * p.KW * c4n;
   for (var ky = 0u; ky < p.KH; ky++) {
     for (var kx = 0u; kx < p.KW; kx++) {
       let s0 = inputBase(q0, ky, kx);
       let s1 = inputBase(q1, ky, kx);
       let s2 = inputBase(q2, ky, kx);
       let s3 = inputBase(q3, ky, kx);
-      let s4 = inputBase(q4, ky, kx);
-      let s5 = inputBase(q5, ky, kx);
-      let s6 = inputBase(q6, ky, kx);
-      let s7 = inputBase(q7, ky, kx);
-      // Weight rows of the 4 output channels at this (ky, kx), in vec4 units along c.
-      let wb = ((o4 * 4u * p.KH + ky) * p.KW + kx) * c4n;
-      let wstride = p.KH * p.KW * c4n;
+      // Filters 4·oa … 4·oa+3 and 4·ob … 4·ob+3 at this tap, in vec4 units along c.
+      let wa = (oa * 4u * p.KH * p.KW + ky * p.KW + kx) * c4n;
+      let wb = (ob * 4u * p.KH * p.KW + ky * p.KW + kx) * c4n;
       for (var c = 0u; c < c4n; c++) {
-        let wm = mat4x4<f32>(in1[wb + c], in1[wb + wstride + c], in1[wb + 2u * wstride + c], in1[wb + 3u * wstride + c]);
-        acc0 += load0(s0, c) * wm;
-        acc1 += load0(s1, c) * wm;
-        acc2 += load0(s2, c) * wm;
-        acc3 += load0(s3, c) * wm;
-        acc4 += load0(s4, c) * wm;
-        acc5 += load0(s5, c) * wm;
-        acc6 += load0(s6, c) * wm;
-        acc7 += load0(s7, c) * wm;
+        // Rows of ma / mb are 4 filters each, so ma · x = (dot(w0, x), …, dot(w3, x)).
+        let ma = transpose(mat4x4<f32>(in1[wa + c], in1[wa + wstride + c], in1[wa + 2u * wstride + c], in1[wa + 3u * wstride + c]));
+        let mb = transpose(mat4x4<f32>(in1[wb + c], in1[wb + wstride + c], in1[wb + 2u * wstride + c], in1[wb + 3u * wstride + c]));
+        let x0 = load0(s0, c);
+        a0 += ma * x0;
+        b0 += mb * x0;
+        let x1 = load0(s1, c);
+        a1 += ma * x1;
+        b1 += mb * x1;
+        let x2 = load0(s2, c);
+        a2 += ma * x2;
+        b2 += mb * x2;
+        let x3 = load0(s3, c);
+        a3 += ma * x3;
+        b3 += mb * x3;
       }
     }
   }
-  if (p0 + 0u < npix) { out[(p0 + 0u) * o4n + o4] = acc0; }
-  if (p0 + 1u < npix) { out[(p0 + 1u) * o4n + o4] = acc1; }
-  if (p0 + 2u < npix) { out[(p0 + 2u) * o4n + o4] = acc2; }
-  if (p0 + 3u < npix) { out[(p0 + 3u) * o4n + o4] = acc3; }
-  if (p0 + 4u < npix) { out[(p0 + 4u) * o4n + o4] = acc4; }
-  if (p0 + 5u < npix) { out[(p0 + 5u) * o4n + o4] = acc5; }
-  if (p0 + 6u < npix) { out[(p0 + 6u) * o4n + o4] = acc6; }
-  if (p0 + 7u < npix) { out[(p0 + 7u) * o4n + o4] = acc7; }
+  if (p0 + 0u < npix) {
+    out[(p0 + 0u) * o4n + oa] = a0;
+    if (oa + 1u < o4n) { out[(p0 + 0u) * o4n + oa + 1u] = b0; }
+  }
+  if (p0 + 1u < npix) {
+    out[(p0 + 1u) * o4n + oa] = a1;
+    if (oa + 1u < o4n) { out[(p0 + 1u) * o4n + oa + 1u] = b1; }
+  }
+  if (p0 + 2u < npix) {
+    out[(p0 + 2u) * o4n + oa] = a2;
+    if (oa + 1u < o4n) { out[(p0 + 2u) * o4n + oa + 1u] = b2; }
+  }
+  if (p0 + 3u < npix) {
+    out[(p0 + 3u) * o4n + oa] = a3;
+    if (oa + 1u < o4n) { out[(p0 + 3u) * o4n + oa + 1u] = b3; }
+  }
 }
 
 @compute @workgroup_size(WG)

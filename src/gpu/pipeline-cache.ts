@@ -24,7 +24,7 @@ export class PipelineCache {
       .sort()
       .map((k) => `${k}=${constants[k]}`)
       .join(',');
-    const key = `${label}\u0000${entryPoint}\u0000${ckey}\u0000${code.length}:${hash(code)}`;
+    const key = `${entryPoint}\u0000${ckey}\u0000${code.length}:${hash(code)}`;
     let p = this.pipelines.get(key);
     if (!p) {
       p = this.device.createComputePipeline({

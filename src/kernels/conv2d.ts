@@ -17,6 +17,9 @@ export interface ConvDims {
   pad: number;
 }
 
+// Register tiles (see shaders/conv2d.wgsl): forward 4 pixels × 8 filters, input gradient 8 pixels ×
+// 4 channels. (8 pixels × 4 filters in the forward made SwiftShader's compiler take 40–80 s.)
+const FORWARD_PIXELS = 4;
 const PIXELS_PER_INVOCATION = 8;
 /** Aim for at least this many invocations in the weight gradient, splitting the batch if needed. */
 const WGRAD_MIN_INVOCATIONS = 2048;
@@ -72,7 +75,7 @@ export function prepareConv2dForward(ctx: GpuContext, a: ConvForwardArgs): Dispa
     throw shapeError(label, `buffer y holds ${a.y.size} bytes, needs ${d.n * oh * ow * d.o * 4}`, { ...d, oh, ow });
   }
   const wg = a.wg ?? 64;
-  const tiles = Math.ceil((d.n * oh * ow) / PIXELS_PER_INVOCATION) * (d.o / 4);
+  const tiles = Math.ceil((d.n * oh * ow) / FORWARD_PIXELS) * Math.ceil(d.o / 8);
   return new Dispatch(ctx, {
     label,
     code,
