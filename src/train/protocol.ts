@@ -1,0 +1,119 @@
+// The contract between the page and the training worker (and what the Node CLI reports):
+// configuration, commands, and the metrics / mask snapshots the trainer emits.
+import type { SparsityConfig } from '../sparsity/method';
+
+export type ModelName = 'tiny' | 'reference';
+
+export type DatasetConfig =
+  | { kind: 'synthetic'; seed: number; trainPerClass: number; testPerClass: number }
+  /** CIFAR-10 binary files: served from public/data/cifar10 (`url`) or dropped by the user (sent with `start`). */
+  | { kind: 'cifar10'; source: 'served' | 'files'; trainPerClass: number; testLimit?: number };
+
+export interface TrainConfig {
+  dataset: DatasetConfig;
+  model: ModelName;
+  sparsity: SparsityConfig;
+  epochs: number;
+  batch: number;
+  /** Peak learning rate; cosine decay per epoch: lr(e) = lr/2·(1 + cos(π·e/epochs)). */
+  lr: number;
+  /** Linear warm-up over this many epochs (0 = none). */
+  warmupEpochs: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** Exclude BN parameters and biases from weight decay (default false: decay everything, as the authors). */
+  noDecayBnBias: boolean;
+  /** Random crop (pad 4) and horizontal flip. */
+  augment: boolean;
+  /** Re-estimate BN running statistics at each epoch end with the epoch-end masks (MAXQ.md step 8). */
+  bnRecalibration: boolean;
+  seed: number;
+}
+
+export interface StepMetrics {
+  /** Global step index (0-based). */
+  step: number;
+  epoch: number;
+  /** Mean training loss / accuracy over the steps since the previous report. */
+  loss: number;
+  accuracy: number;
+  steps: number;
+}
+
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+  /** testAcc before BN recalibration when recalibration is on (else equal to testAcc). */
+  testAccRaw: number;
+  seconds: number;
+  imagesPerSecond: number;
+  lr: number;
+  /** Preserve rate p of this epoch (1 for dense). */
+  p: number;
+  /** Per N:M layer: fraction of groups that are N:M sparse (1 − dense groups / G). */
+  sparseGroupFraction: Record<string, number>;
+  /** Per N:M layer: fraction of mask entries whose kept/pruned state changed since the previous epoch end. */
+  flipRate: Record<string, number>;
+  /** Per N:M layer: fraction of weights kept (non-zero mask). */
+  keptFraction: Record<string, number>;
+  /** MaxQ soft factors (values of kept mask entries, 1…3), all N:M layers pooled. */
+  softFactors: Histogram | null;
+  /** Per layer: |w| histogram and the magnitude below which weights are pruned on average. */
+  weightMagnitude: Record<string, Histogram & { threshold: number }>;
+  perClassAcc: number[];
+  /** confusion[true][predicted] counts on the test set. */
+  confusion: number[][];
+}
+
+/** One N:M layer's weights and mask, for the mask views. */
+export interface MaskSnapshot {
+  layer: string;
+  /** OHWI [out, kh, kw, in]. */
+  shape: [number, number, number, number];
+  N: number;
+  M: number;
+  weights: Float32Array;
+  /** 0 where pruned; 1 (or MaxQ's soft value in [1, 3]) where kept. */
+  mask: Float32Array;
+  /** Per group (OHWI group order): 1 while the group is still dense under the incremental schedule. */
+  denseGroups: Uint8Array;
+}
+
+export type RunState = 'idle' | 'loading-data' | 'compiling' | 'running' | 'paused' | 'done' | 'error';
+
+export type TrainErrorKind = 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
+
+/** Page → worker. */
+export type ToWorker =
+  | { type: 'start'; config: TrainConfig; files?: { name: string; bytes: Uint8Array }[]; dataUrl?: string; checkpoint?: ArrayBuffer }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** Run exactly one training step, then stay paused. */
+  | { type: 'step' }
+  | { type: 'stop' }
+  /** Ask for a checkpoint (answered by a 'checkpoint' message). */
+  | { type: 'checkpoint' }
+  /** Ask for the trained model in packed N:M form (answered by 'export-model'). */
+  | { type: 'export-model' };
+
+/** Worker → page. */
+export type FromWorker =
+  | { type: 'state'; state: RunState; detail?: string }
+  | { type: 'adapter'; description: string }
+  | { type: 'data'; trainImages: number; testImages: number; classNames: string[] }
+  | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; imagesPerSecond: number; etaSeconds: number }
+  | { type: 'step-metrics'; metrics: StepMetrics }
+  | { type: 'epoch'; metrics: EpochMetrics }
+  | { type: 'masks'; epoch: number; step: number; layers: MaskSnapshot[] }
+  | { type: 'checkpoint'; epoch: number; bytes: ArrayBuffer }
+  | { type: 'export-model'; bytes: ArrayBuffer }
+  | { type: 'error'; kind: TrainErrorKind; message: string };
