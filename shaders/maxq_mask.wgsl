@@ -8,7 +8,7 @@
 //   sstat[s] = (a_(q) bits, a_(q+1) bits, index of a_(q+1), 0) with 1-based order statistics of the
 //   stable ascending order (equal magnitudes by increasing index); mask and eff f32 like W.
 // Entry points and dispatch shapes (linear workgroup id over x, y):
-//   slice_select: one workgroup of 256 per slice. Radix select (8-bit digits, most significant
+//   slice_select: one workgroup of SEL_WG per slice. Radix select (8-bit digits, most significant
 //                 first) of the element at 0-based rank q over the key (|w| bits, index), which
 //                 is unique, then a max over the keys below it for a_(q).
 //   apply_soft:   one invocation per group, WG per workgroup: f = 0 for entries before a_(q+1) in

@@ -11,7 +11,7 @@
 //   group_stats:  one invocation per group, WG per workgroup. L1 summed in member order in
 //                 emulated IEEE float64 (integer arithmetic), so the L1 sort is the reference's
 //                 to the last bit; local keep-`keep` bits by counting larger members (O(M²)).
-//   select_dense: exactly one workgroup of 256. Radix-selects the group at rank nDense of the
+//   select_dense: exactly one workgroup of SEL_WG. Radix-selects the group at rank nDense of the
 //                 stable L1 order (key, then group index; descending = bitwise-inverted key),
 //                 then marks every group before it dense (all bits set). O(G) per 8-bit digit.
 //   apply_mask:   one invocation per group: m = kept bit, eff = w·m.

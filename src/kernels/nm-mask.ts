@@ -45,7 +45,7 @@ const U_NDENSE = 6;
 /**
  * Default invocations per selection workgroup: a GPU wants a full workgroup; SwiftShader runs
  * every 4 invocations as one coroutine and pays for each switch at a barrier, so one SIMD group
- * of 4 is fastest there (measured: 5–10× faster than 256 at the reference CNN's shapes).
+ * of 4 is fastest there (measured about 10× faster than 256 at the reference CNN's shapes).
  */
 export function defaultSelectWg(ctx: GpuContext): number {
   return /swiftshader/i.test(ctx.info.architecture + ctx.info.description) ? 4 : 256;
