@@ -1,12 +1,91 @@
-// Builds the SparsityRuntime for a config on a network: dense needs nothing; the N:M methods
-// bind the GPU mask kernels to every N:M conv layer.
+// Builds the SparsityRuntime for a config on a network: dense needs nothing; the N:M methods bind
+// the GPU mask kernels (kernels/nm-mask, kernels/maxq-mask) and the gradient rule
+// (kernels/sparse-grad) to every N:M conv layer. The preserve-rate schedule applies to every N:M
+// method (a window e_start = e_end = 0 means sparse from the first step, SR-STE's usual setting).
 import type { GpuContext } from '../gpu/device';
-import type { Network } from '../nn/network';
+import type { Dispatch } from '../gpu/dispatch';
+import { GpuTensor } from '../gpu/tensor';
+import type { Network, ConvLayer } from '../nn/network';
+import { prepareNmMask, type NmMaskOp } from '../kernels/nm-mask';
+import { prepareMaxqMask } from '../kernels/maxq-mask';
+import { prepareSparseGrad } from '../kernels/sparse-grad';
+import { gradualKeepCount } from '../reference/nm-mask';
+import { denseGroupCount, preserveRate } from './schedule';
 import { denseRuntime, type SparsityConfig, type SparsityRuntime } from './method';
 
+interface LayerOps {
+  layer: ConvLayer;
+  mask: GpuTensor;
+  op: NmMaskOp;
+  grad: Dispatch;
+}
+
 export function createSparsityRuntime(ctx: GpuContext, net: Network, config: SparsityConfig): SparsityRuntime {
-  void ctx;
-  void net;
   if (config.method === 'dense') return denseRuntime(config);
-  throw new Error(`sparsity method ${config.method} is not available yet`);
+  const { method, N, M } = config;
+  if (!(Number.isInteger(N) && Number.isInteger(M) && N >= 1 && N < M)) throw new Error(`N:M must satisfy 1 ≤ N < M (got ${N}:${M})`);
+  const layers: LayerOps[] = net.convs
+    .filter((l) => l.nm)
+    .map((layer) => {
+      if (layer.effective === layer.weight) throw new Error(`${layer.name}: the network was built without separate effective weights`);
+      const size = layer.shape.reduce((a, b) => a * b, 1);
+      const mask = GpuTensor.empty(ctx, layer.shape, `${layer.name}.mask`);
+      const args = {
+        w: layer.weight, mask: mask.buffer, eff: layer.effective, shape: layer.shape, N, M,
+        order: config.order, axis: config.axis, label: `${layer.name}.mask`,
+      };
+      const op = method === 'maxq' ? prepareMaxqMask(ctx, { ...args, tau: config.tau }) : prepareNmMask(ctx, args);
+      const grad = prepareSparseGrad(ctx, { method, grad: layer.grad, w: layer.weight, mask: mask.buffer, n: size, lambdaW: config.lambdaW, label: `${layer.name}.sparse_grad` });
+      return { layer, mask, op, grad };
+    });
+  if (layers.length === 0) throw new Error('this model has no N:M layers');
+  const [eStart, eEnd] = config.window;
+
+  return {
+    config,
+    setEpoch(epoch: number) {
+      const p = preserveRate(config.schedule, epoch, eStart, eEnd);
+      const nDense: Record<string, number> = {};
+      for (const l of layers) {
+        if (config.mode === 'gradual') {
+          l.op.setKeepCount(gradualKeepCount(N, M, p));
+          l.op.setDenseCount(0);
+          nDense[l.layer.name] = 0;
+        } else {
+          const n = denseGroupCount(p, l.op.groups);
+          l.op.setDenseCount(n);
+          nDense[l.layer.name] = n;
+        }
+      }
+      return { p, nDense };
+    },
+    encodeMaskUpdate(pass) {
+      for (const l of layers) l.op.encode(pass);
+    },
+    encodeGradAdjust(pass) {
+      for (const l of layers) l.grad.encode(pass);
+    },
+    async readMasks() {
+      const out: Record<string, Float32Array> = {};
+      for (const l of layers) out[l.layer.name] = await l.mask.read();
+      return out;
+    },
+    loadMasks(masks, weights) {
+      for (const l of layers) {
+        const m = masks[l.layer.name];
+        const w = weights[`${l.layer.name}.weight`];
+        if (!m || !w) continue;
+        l.mask.write(m);
+        const eff = Float32Array.from({ length: m.length }, (_, i) => Math.fround(w[i]) * m[i]);
+        ctx.device.queue.writeBuffer(l.layer.effective, 0, eff);
+      }
+    },
+    destroy() {
+      for (const l of layers) {
+        l.op.destroy();
+        l.grad.destroy();
+        l.mask.destroy();
+      }
+    },
+  };
 }
