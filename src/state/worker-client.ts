@@ -1,0 +1,178 @@
+// The one module that talks to the training worker: it creates the worker, sends typed commands,
+// and turns the worker's messages into store updates (run data into the runs store, batched per
+// animation frame; state, progress and problems into the live store). It also keeps the last
+// epoch checkpoint, so a lost GPU device can resume where the run was.
+import type { FromWorker, ToWorker, TrainConfig } from '../train/protocol';
+import { useDataFiles } from './data-files';
+import { adviceFor, useLive } from './live';
+import { applyMessage, newRun } from './run-record';
+import { useRuns } from './runs';
+
+let worker: Worker | null = null;
+let runId: string | null = null;
+let config: TrainConfig | null = null;
+let checkpoint: ArrayBuffer | null = null;
+let pending: FromWorker[] = [];
+let frame = 0;
+let modelWaiters: { resolve(b: ArrayBuffer): void; reject(e: Error): void }[] = [];
+
+function post(msg: ToWorker, transfer: Transferable[] = []): void {
+  worker?.postMessage(msg, transfer);
+}
+
+function flush(): void {
+  frame = 0;
+  const msgs = pending;
+  pending = [];
+  if (!runId || msgs.length === 0) return;
+  useRuns.getState().change(runId, (run) => msgs.reduce(applyMessage, run));
+}
+
+function queue(msg: FromWorker): void {
+  pending.push(msg);
+  if (frame === 0) frame = requestAnimationFrame(flush);
+}
+
+function onMessage(msg: FromWorker): void {
+  const live = useLive.getState();
+  switch (msg.type) {
+    case 'state':
+      live.set({ state: msg.state, detail: msg.detail ?? '' });
+      queue(msg);
+      return;
+    case 'adapter':
+      live.set({ adapter: msg.description });
+      return;
+    case 'data':
+      live.set({ data: { trainImages: msg.trainImages, testImages: msg.testImages } });
+      queue(msg);
+      return;
+    case 'progress':
+      live.set({ progress: { epoch: msg.epoch, step: msg.step, stepsPerEpoch: msg.stepsPerEpoch, imagesPerSecond: msg.imagesPerSecond, etaSeconds: msg.etaSeconds } });
+      return;
+    case 'epoch':
+      queue(msg);
+      // Keep a checkpoint per epoch: the only way back after the GPU device is lost.
+      post({ type: 'checkpoint' });
+      return;
+    case 'step-metrics':
+    case 'masks':
+      queue(msg);
+      return;
+    case 'checkpoint':
+      checkpoint = msg.bytes;
+      live.set({ checkpointEpoch: msg.epoch });
+      return;
+    case 'export-model': {
+      const waiters = modelWaiters;
+      modelWaiters = [];
+      for (const w of waiters) w.resolve(msg.bytes);
+      return;
+    }
+    case 'error': {
+      const lr = config?.lr ?? 0.05;
+      const lost = msg.kind === 'device-lost';
+      live.set({ state: lost ? 'paused' : 'error', problem: { kind: msg.kind, message: msg.message, advice: adviceFor(msg.kind, lr) } });
+      queue(msg);
+      flush();
+      if (lost) dropWorker();
+      for (const w of modelWaiters) w.reject(new Error(msg.message));
+      modelWaiters = [];
+      return;
+    }
+  }
+}
+
+function dropWorker(): void {
+  worker?.terminate();
+  worker = null;
+}
+
+function spawn(): Worker {
+  const w = new Worker(new URL('../train/worker.ts', import.meta.url), { type: 'module' });
+  w.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  w.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    useLive.getState().set({
+      state: 'error',
+      problem: { kind: 'worker', message: `The training worker failed: ${e.message || 'it could not be loaded'}.`, advice: adviceFor('worker', config?.lr ?? 0) },
+    });
+  };
+  return w;
+}
+
+function sendStart(resumeFrom: ArrayBuffer | null): void {
+  if (!config) return;
+  dropWorker();
+  worker = spawn();
+  const msg: Extract<ToWorker, { type: 'start' }> = { type: 'start', config };
+  if (config.dataset.kind === 'cifar10') {
+    if (config.dataset.source === 'files') msg.files = (useDataFiles.getState().files ?? []).map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
+    else msg.dataUrl = new URL('data/cifar10/', document.baseURI).href;
+  }
+  if (resumeFrom) msg.checkpoint = resumeFrom.slice(0);
+  post(msg);
+}
+
+/** Starts a new run with this configuration (the previous live run is stopped). */
+export function startRun(cfg: TrainConfig): void {
+  flush();
+  if (runId) useRuns.getState().change(runId, (r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'stopped' } : r));
+  config = cfg;
+  checkpoint = null;
+  const run = newRun(cfg, 'trained');
+  runId = run.id;
+  useRuns.getState().put(run);
+  useLive.getState().set({ state: 'loading-data', detail: '', progress: null, problem: null, data: null, checkpointEpoch: null });
+  sendStart(null);
+}
+
+export function pauseRun(): void {
+  post({ type: 'pause' });
+}
+
+/** Resumes a paused run; after a lost device, restarts the worker from the last checkpoint. */
+export function resumeRun(): void {
+  const live = useLive.getState();
+  if (live.problem?.kind === 'device-lost' || !worker) {
+    live.set({ problem: null, state: 'loading-data' });
+    sendStart(checkpoint);
+    return;
+  }
+  post({ type: 'resume' });
+}
+
+export function stepRun(): void {
+  post({ type: 'step' });
+}
+
+/** Stops training and forgets the worker; the run keeps what it reached. */
+export function resetRun(): void {
+  post({ type: 'stop' });
+  flush();
+  dropWorker();
+  if (runId) useRuns.getState().change(runId, (r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'stopped' } : r));
+  runId = null;
+  config = null;
+  checkpoint = null;
+  useLive.getState().set({ state: 'idle', detail: '', progress: null, problem: null, checkpointEpoch: null });
+}
+
+/** True while a worker holds a trained (or training) model the page can export. */
+export function hasLiveModel(): boolean {
+  return worker !== null;
+}
+
+/** The trained model in packed N:M form, from the worker. */
+export function requestModel(): Promise<ArrayBuffer> {
+  if (!worker) return Promise.reject(new Error('No trained model in memory: train a run in this tab first.'));
+  return new Promise((resolve, reject) => {
+    modelWaiters.push({ resolve, reject });
+    post({ type: 'export-model' });
+  });
+}
+
+/** The id of the run the worker is training, if any. */
+export function liveRunId(): string | null {
+  return runId;
+}
