@@ -52,7 +52,8 @@ async function runBrowser(): Promise<{ info: BenchInfo; outcomes: Map<string, Br
         console.error(`[browser] ${c.id} failed: ${error}`);
       }
     }
-    await screenshot(page, 'bench');
+    // Best effort: a page still busy on the GPU after a failed case may never paint.
+    await screenshot(page, 'bench').catch((e: unknown) => console.warn(`[browser] no screenshot: ${String(e)}`));
     return { info, outcomes, pageErrors };
   } finally {
     await browser.close();

@@ -49,27 +49,26 @@ function prepareMatmulCase(ctx: GpuContext, c: MatmulCase): Prepared {
 function prepareConvCase(ctx: GpuContext, c: ConvCase): Prepared {
   const inputs = convInputs(c);
   const p: Prepared = { kernels: [], outputs: [], tensors: [] };
-  const tensor = (data: Float32Array, label: string) => {
-    const t = GpuTensor.from(ctx, data, [data.length], label);
+  const keep = (t: GpuTensor) => {
     p.tensors.push(t);
     return t;
   };
+  const upload = (data: Float32Array, label: string) => keep(GpuTensor.from(ctx, data, [data.length], label));
+  const output = (n: number, label: string) => keep(GpuTensor.empty(ctx, [n], label));
   c.layers.forEach((l, i) => {
     const cp = padChannels(l.c);
     const dims: ConvDims = { n: c.batch, h: l.hw, w: l.hw, c: cp, o: l.o, kh: 3, kw: 3, stride: 1, pad: 1 };
-    const inp = inputs[i];
-    const w = tensor(resizeLastAxis(inp.w, l.c, cp), `w${i}`);
-    const unpad = (a: Float32Array) => (cp === l.c ? a : resizeLastAxis(a, cp, l.c));
+    const x = upload(resizeLastAxis(inputs[i].x, l.c, cp), `x${i}`);
+    const w = upload(resizeLastAxis(inputs[i].w, l.c, cp), `w${i}`);
     if (c.kind === 'conv_fwd') {
-      const x = tensor(resizeLastAxis(inp.x, l.c, cp), `x${i}`);
-      const y = tensor(new Float32Array(c.batch * l.hw * l.hw * l.o), `y${i}`);
+      const y = output(c.batch * l.hw * l.hw * l.o, `y${i}`);
       p.kernels.push(prepareConv2dForward(ctx, { x: x.buffer, w: w.buffer, y: y.buffer, dims }));
       p.outputs.push({ tensor: y, unpad: same });
     } else {
-      const x = tensor(resizeLastAxis(inp.x, l.c, cp), `x${i}`);
-      const dy = tensor(inp.dy, `dy${i}`);
-      const dx = tensor(new Float32Array(x.size), `dx${i}`);
-      const dw = tensor(new Float32Array(w.size), `dw${i}`);
+      const dy = upload(inputs[i].dy, `dy${i}`);
+      const dx = output(x.size, `dx${i}`);
+      const dw = output(w.size, `dw${i}`);
+      const unpad = (a: Float32Array) => (cp === l.c ? a : resizeLastAxis(a, cp, l.c));
       p.kernels.push(prepareConv2dBackwardInput(ctx, { dy: dy.buffer, w: w.buffer, dx: dx.buffer, dims }));
       p.kernels.push(prepareConv2dBackwardWeight(ctx, { x: x.buffer, dy: dy.buffer, dw: dw.buffer, dims }));
       p.outputs.push({ tensor: dx, unpad }, { tensor: dw, unpad });

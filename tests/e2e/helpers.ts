@@ -33,7 +33,8 @@ export async function startVite(opts: ServerOptions = {}): Promise<DevServer> {
     cacheDir: join(REPO_ROOT, opts.cacheDir ?? 'node_modules/.vite-e2e'),
     logLevel: 'warn',
     clearScreen: false,
-    server: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+    // No watcher, no HMR: an edit elsewhere in the repo must not reload a page mid-test or mid-benchmark.
+    server: { host: '127.0.0.1', port: 0, strictPort: true, open: false, hmr: false, watch: null },
     optimizeDeps: { entries: opts.entries ?? ['index.html'], include: opts.include },
   });
   await server.listen();
