@@ -46,6 +46,10 @@ export class GpuTensor {
     this.ctx.device.queue.writeBuffer(this.buffer, 0, f.buffer, f.byteOffset, f.byteLength);
   }
 
+  writeU32(data: Uint32Array): void {
+    this.ctx.device.queue.writeBuffer(this.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
   async read(): Promise<Float32Array> {
     return new Float32Array(await readBuffer(this.ctx, this.buffer, this.size * 4));
   }

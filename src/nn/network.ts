@@ -8,7 +8,7 @@ import { GpuTensor } from '../gpu/tensor';
 import type { Dispatch, Encodable } from '../gpu/dispatch';
 import type { LayerSpec } from '../reference/model';
 import { prepareConv2dBackwardInput, prepareConv2dBackwardWeight, prepareConv2dForward, type ConvDims } from '../kernels/conv2d';
-import { prepareBatchNormBackward, prepareBatchNormEval, prepareBatchNormTrain } from '../kernels/batchnorm';
+import { prepareBatchNormBackward, prepareBatchNormEval, prepareBatchNormTrain, type BatchNormOp } from '../kernels/batchnorm';
 import { prepareSgd, setSgdOptions, type SgdUniforms } from '../kernels/optimizer';
 import { prepareFill } from '../kernels/elementwise';
 import { ParamStore } from './params';
@@ -49,8 +49,14 @@ type Block =
 /** Everything recorded for one batch size. */
 export interface Plan {
   n: number;
-  /** Forward (training BN) + loss + backward; gradients land in the grad buffers. */
+  /** Forward (training BN, running statistics updated) + loss. */
+  trainForward: Encodable[];
+  /** Backward from the loss; gradients land in the grad buffers. */
+  trainBackward: Encodable[];
+  /** trainForward then trainBackward. */
   trainForwardBackward: Encodable[];
+  /** The training-mode BN ops (their momentum is changed for BN recalibration). */
+  bnTrain: BatchNormOp[];
   /** Forward with running statistics; loss and accuracy accumulate into evalMetrics. */
   evalForward: Encodable[];
   /** The training loss op (accumulate on/off). */
@@ -193,6 +199,7 @@ export class Network {
     const momentum = this.opts.bnMomentum ?? 0.1;
     const train: Encodable[] = [];
     const evalOps: Encodable[] = [];
+    const bnTrain: BatchNormOp[] = [];
     const P = (name: string) => this.params.buffer(name);
     // Forward.
     for (const b of this.blocks) {
@@ -205,7 +212,9 @@ export class Network {
           x: b.pre.buffer, y: b.out.buffer, gamma: P(`${b.bn}.gamma`), beta: P(`${b.bn}.beta`),
           runMean: P(`${b.bn}.running_mean`), runVar: P(`${b.bn}.running_var`), R, C: dims.o, relu: true, eps,
         };
-        train.push(conv, prepareBatchNormTrain(ctx, { ...common, mean: this.saved(b.bn, 'mean', dims.o), invStd: this.saved(b.bn, 'invStd', dims.o), momentum, label: `${b.bn}.train` }));
+        const bnOp = prepareBatchNormTrain(ctx, { ...common, mean: this.saved(b.bn, 'mean', dims.o), invStd: this.saved(b.bn, 'invStd', dims.o), momentum, label: `${b.bn}.train` });
+        bnTrain.push(bnOp);
+        train.push(conv, bnOp);
         evalOps.push(conv, prepareBatchNormEval(ctx, { ...common, label: `${b.bn}.eval` }));
       } else if (b.kind === 'maxpool2') {
         const d = prepareMaxPool2Forward(ctx, { x: b.input.buffer, y: b.out.buffer, argmax: b.argmax.buffer, n, h: b.h, w: b.w, c: b.c });
@@ -228,6 +237,7 @@ export class Network {
     const evalLoss = prepareSoftmaxCrossEntropy(ctx, { ...lossArgs, metrics: this.evalMetrics.buffer, accumulate: true, label: 'loss.eval' });
     train.push(trainLoss);
     evalOps.push(evalLoss);
+    const forwardCount = train.length;
     // Backward, last block first; `g` holds dL/d(block output).
     let g = this.dlogits.buffer;
     let flip = 0;
@@ -268,7 +278,10 @@ export class Network {
         }
       }
     }
-    return { n, trainForwardBackward: train, evalForward: evalOps, trainLoss };
+    return {
+      n, trainForward: train.slice(0, forwardCount), trainBackward: train.slice(forwardCount),
+      trainForwardBackward: train, evalForward: evalOps, trainLoss, bnTrain,
+    };
   }
 
   private savedStats = new Map<string, GpuTensor>();

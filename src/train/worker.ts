@@ -1,0 +1,117 @@
+/// <reference lib="webworker" />
+// The training worker: owns the GPU device and the Trainer so the page never blocks. Speaks the
+// protocol in ./protocol.ts: takes commands, posts state, progress, metrics, mask snapshots and
+// a checkpoint after every epoch (the page keeps it to resume after a lost device).
+import { acquireGpu, type GpuContext } from '../gpu/device';
+import { DeviceLostError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
+import { balancedSubset, DataError, fetchCifarFromServer, loadCifarFromFiles, makeSyntheticDataset, SubsetError, type CifarDataset } from '../data';
+import { Trainer, TrainingDivergedError } from './trainer';
+import type { FromWorker, MaskSnapshot, ToWorker, TrainConfig, TrainErrorKind } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+let ctx: GpuContext | null = null;
+let trainer: Trainer | null = null;
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(msg, transfer);
+}
+
+function fail(kind: TrainErrorKind, message: string): void {
+  post({ type: 'error', kind, message });
+  post({ type: 'state', state: 'error', detail: message });
+}
+
+function classify(e: unknown): [TrainErrorKind, string] {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof NoWebGPUError) return ['no-webgpu', msg];
+  if (e instanceof DeviceLostError) return ['device-lost', msg];
+  if (e instanceof GpuOutOfMemoryError) return ['out-of-memory', msg];
+  if (e instanceof TrainingDivergedError) return ['diverged', msg];
+  if (e instanceof DataError || e instanceof SubsetError) return ['bad-data', msg];
+  if (/must|needs|window/.test(msg)) return ['bad-config', msg];
+  return ['internal', msg];
+}
+
+async function loadData(config: TrainConfig, files: { name: string; bytes: Uint8Array }[] | undefined, dataUrl: string | undefined): Promise<CifarDataset> {
+  const d = config.dataset;
+  if (d.kind === 'synthetic') return makeSyntheticDataset({ seed: d.seed, trainPerClass: d.trainPerClass, testPerClass: d.testPerClass });
+  let ds: CifarDataset;
+  if (d.source === 'files') {
+    if (!files?.length) throw new DataError('missing-file', 'CIFAR-10', 'no files were given; drop the .bin files or cifar-10-binary.tar.gz onto the page');
+    ds = loadCifarFromFiles(files);
+  } else {
+    ds = await fetchCifarFromServer(dataUrl ?? 'data/cifar10/');
+  }
+  if (d.trainPerClass > 0) ds = { ...ds, train: balancedSubset(ds.train, d.trainPerClass) };
+  if (d.testLimit && d.testLimit < ds.test.n) {
+    const n = d.testLimit;
+    ds = { ...ds, test: { images: ds.test.images.slice(0, n * 3072), labels: ds.test.labels.slice(0, n), n } };
+  }
+  return ds;
+}
+
+function transferOf(layers: MaskSnapshot[]): Transferable[] {
+  return layers.flatMap((l) => [l.weights.buffer, l.mask.buffer, l.denseGroups.buffer]);
+}
+
+async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  trainer?.stop();
+  trainer?.destroy();
+  trainer = null;
+  post({ type: 'state', state: 'loading-data' });
+  const data = await loadData(msg.config, msg.files, msg.dataUrl);
+  post({ type: 'data', trainImages: data.train.n, testImages: data.test.n, classNames: data.classNames });
+  if (!ctx || ctx.lost) {
+    ctx = await acquireGpu();
+    post({ type: 'adapter', description: ctx.describe() });
+    const c = ctx;
+    c.onLost((e) => {
+      trainer?.stop();
+      fail('device-lost', e.message);
+    });
+  }
+  const t = new Trainer(ctx, msg.config, data, {
+    onState: (state) => post({ type: 'state', state }),
+    onProgress: (p) => post({ type: 'progress', ...p }),
+    onStep: (metrics) => post({ type: 'step-metrics', metrics }),
+    onEpoch: (metrics) => {
+      post({ type: 'epoch', metrics });
+      void t.checkpoint().then((bytes) => post({ type: 'checkpoint', epoch: metrics.epoch, bytes }, [bytes]));
+    },
+    onMasks: (epoch, step, layers) => post({ type: 'masks', epoch, step, layers }, transferOf(layers)),
+  });
+  trainer = t;
+  if (msg.checkpoint) t.restore(msg.checkpoint);
+  await t.run();
+}
+
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case 'start':
+      start(msg).catch((e: unknown) => fail(...classify(e)));
+      break;
+    case 'pause':
+      trainer?.pause();
+      break;
+    case 'resume':
+      trainer?.resume();
+      break;
+    case 'step':
+      trainer?.stepOnce();
+      break;
+    case 'stop':
+      trainer?.stop();
+      post({ type: 'state', state: 'idle' });
+      break;
+    case 'checkpoint':
+      trainer
+        ?.checkpoint()
+        .then((bytes) => post({ type: 'checkpoint', epoch: trainer?.epoch ?? 0, bytes }, [bytes]))
+        .catch((e: unknown) => fail(...classify(e)));
+      break;
+    case 'export-model':
+      fail('internal', 'Exporting the packed model is not available in this build yet.');
+      break;
+  }
+};
