@@ -1,8 +1,18 @@
-// Page shell: acquires WebGPU once and shows which adapter we got, or a full-page explanation of
-// what to do when this browser has no WebGPU. The full UI is built on top of this component.
+// The page: acquires WebGPU once to show the adapter (or a full-page explanation when this
+// browser has none), then lays out the lessons, settings, run control, charts, masks and compare.
+// Theme and presentation (full-screen, controls folded away) are set here.
 import { useEffect, useState } from 'react';
-import { acquireGpu, type GpuContext } from '../gpu/device';
+import { acquireGpu } from '../gpu/device';
 import { NoWebGPUError } from '../gpu/errors';
+import { useSettings } from '../state/settings';
+import { ChartsGrid } from './charts/ChartsGrid';
+import { CompareRuns } from './compare/CompareRuns';
+import { ControlsPanel } from './controls/ControlsPanel';
+import { PresetPicker } from './controls/PresetPicker';
+import { FileMenu } from './io/FileMenu';
+import { MaskViews } from './masks/MaskViews';
+import { ProblemBanner, UrlNotice } from './Notices';
+import { RunControls } from './run/RunControls';
 
 type GpuState =
   | { status: 'loading' }
@@ -10,20 +20,16 @@ type GpuState =
   | { status: 'no-webgpu'; message: string }
   | { status: 'error'; message: string };
 
+/** Checks for WebGPU once; the device is released at once, training gets its own in the worker. */
 function useGpu(): GpuState {
   const [state, setState] = useState<GpuState>({ status: 'loading' });
   useEffect(() => {
-    // StrictMode mounts twice in development: a device acquired for an unmounted effect is freed.
     let active = true;
-    let ctx: GpuContext | null = null;
     acquireGpu().then(
       (c) => {
-        if (!active) {
-          c.destroy();
-          return;
-        }
-        ctx = c;
-        setState({ status: 'ready', adapter: c.describe() });
+        const adapter = c.describe();
+        c.destroy();
+        if (active) setState({ status: 'ready', adapter });
       },
       (e: unknown) => {
         if (!active) return;
@@ -33,14 +39,63 @@ function useGpu(): GpuState {
     );
     return () => {
       active = false;
-      ctx?.destroy();
     };
   }, []);
   return state;
 }
 
+/** Full-screen presentation: controls fold away, type grows; leaving full screen ends it. */
+function usePresentation(): [boolean, () => void] {
+  const [on, setOn] = useState(false);
+  useEffect(() => {
+    const onChange = () => { if (!document.fullscreenElement) setOn(false); };
+    document.addEventListener('fullscreenchange', onChange);
+    return () => document.removeEventListener('fullscreenchange', onChange);
+  }, []);
+  const toggle = () => {
+    if (on) {
+      if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+      setOn(false);
+    } else {
+      setOn(true);
+      // Full screen needs a user gesture and may be refused (iframes, kiosk): presenting works without it.
+      void document.documentElement.requestFullscreen?.().catch(() => undefined);
+    }
+  };
+  return [on, toggle];
+}
+
+function TopBar({ presenting, togglePresenting, adapter }: { presenting: boolean; togglePresenting(): void; adapter: React.ReactNode }) {
+  const theme = useSettings((st) => st.settings.theme);
+  const update = useSettings((st) => st.update);
+  return (
+    <header className="topbar">
+      <div className="title">
+        <h1>N:M Playground</h1>
+        <p className="tagline">Train a small CNN in your browser and watch N:M sparsity happen.</p>
+      </div>
+      <div className="top-actions">
+        <FileMenu />
+        <button type="button" aria-pressed={theme === 'dark'} data-testid="theme" onClick={() => update({ theme: theme === 'dark' ? 'light' : 'dark' })}>
+          Dark theme
+        </button>
+        <button type="button" aria-pressed={presenting} data-testid="present" onClick={togglePresenting}>
+          {presenting ? 'Leave presentation' : 'Present'}
+        </button>
+      </div>
+      <div className="adapter-line">{adapter}</div>
+    </header>
+  );
+}
+
 export function App() {
   const gpu = useGpu();
+  const theme = useSettings((st) => st.settings.theme);
+  const [presenting, togglePresenting] = usePresentation();
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
   if (gpu.status === 'no-webgpu') {
     return (
       <main className="fullpage" role="alert" data-testid="no-webgpu">
@@ -50,23 +105,26 @@ export function App() {
       </main>
     );
   }
+  const adapter = gpu.status === 'loading'
+    ? <span aria-live="polite">Looking for a WebGPU adapter…</span>
+    : gpu.status === 'ready'
+      ? <span>GPU adapter: <strong data-testid="adapter">{gpu.adapter}</strong></span>
+      : <span className="field-error" role="alert" data-testid="gpu-error">Could not start the GPU: {gpu.message}</span>;
   return (
-    <main className="shell">
-      <header>
-        <h1>N:M Playground</h1>
-        <p className="tagline">Train a small CNN in your browser and watch N:M sparsity happen.</p>
-      </header>
-      {gpu.status === 'loading' && <p aria-live="polite">Looking for a WebGPU adapter…</p>}
-      {gpu.status === 'ready' && (
-        <p>
-          GPU adapter: <strong data-testid="adapter">{gpu.adapter}</strong>
-        </p>
-      )}
-      {gpu.status === 'error' && (
-        <p className="message" role="alert" data-testid="gpu-error">
-          Could not start the GPU: {gpu.message}
-        </p>
-      )}
-    </main>
+    <div className={`app${presenting ? ' presenting' : ''}`}>
+      <TopBar presenting={presenting} togglePresenting={togglePresenting} adapter={adapter} />
+      <UrlNotice />
+      <ProblemBanner />
+      <PresetPicker />
+      <div className="layout">
+        {!presenting && <ControlsPanel />}
+        <main className="stage">
+          <RunControls />
+          <ChartsGrid />
+          <MaskViews />
+          <CompareRuns />
+        </main>
+      </div>
+    </div>
   );
 }

@@ -1,0 +1,31 @@
+// Train (dashed) and test (solid) accuracy per epoch, per shown run.
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { pct } from '../format';
+import { usePalette } from '../use-palette';
+import { axisProps, CHART_HEIGHT, gridProps, legendProps, tooltipProps } from './axes';
+import { ChartCard } from './ChartCard';
+import { useChartRuns } from './chart-runs';
+
+export function AccuracyChart() {
+  const pal = usePalette();
+  const runs = useChartRuns();
+  const any = runs.some((r) => r.run.epochs.length > 0);
+  return (
+    <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images." empty={any ? null : 'Appears at the end of the first epoch.'}>
+      <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
+        <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+          <CartesianGrid {...gridProps(pal)} />
+          <XAxis type="number" dataKey="epoch" domain={['dataMin', 'dataMax']} allowDecimals={false} allowDuplicatedCategory={false} {...axisProps(pal)}
+            label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />
+          <YAxis domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} {...axisProps(pal)} width={56} />
+          <Tooltip {...tooltipProps(pal)} formatter={(v) => pct(Number(v))} />
+          <Legend {...legendProps(pal)} />
+          {runs.flatMap(({ run, color, label }) => [
+            <Line key={`${run.id}-test`} data={run.epochs} dataKey="testAcc" name={`${label} · test`} stroke={color} strokeWidth={3} dot isAnimationActive={false} />,
+            <Line key={`${run.id}-train`} data={run.epochs} dataKey="trainAcc" name={`${label} · train`} stroke={color} strokeWidth={2} strokeDasharray="6 4" dot={false} isAnimationActive={false} />,
+          ])}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+}

@@ -1,0 +1,73 @@
+// Mask views of the viewed run: a layer picker, the layer's mask canvas with its legend and a
+// hover read-out, the zoomed group of M, and the packed-format inspector.
+import { useMemo, useState } from 'react';
+import { useRuns, viewedRun } from '../../state/runs';
+import { SelectField } from '../controls/fields';
+import { num } from '../format';
+import { usePalette } from '../use-palette';
+import { GroupZoom } from './GroupZoom';
+import { LayerMaskCanvas } from './LayerMaskCanvas';
+import { describeShape, layerGeometry } from './mask-geometry';
+import { PackedInspector } from './PackedInspector';
+
+function Legend() {
+  const pal = usePalette();
+  const item = (color: string, text: string) => (
+    <li><span className="swatch" style={{ background: color }} aria-hidden="true" />{text}</li>
+  );
+  return (
+    <ul className="mask-legend" aria-label="Mask colours">
+      {item(pal.kept, 'kept (brighter = larger MaxQ soft factor)')}
+      {item(pal.pruned, 'pruned (zero)')}
+      {item(pal.dense, 'group still dense')}
+    </ul>
+  );
+}
+
+export function MaskViews() {
+  const run = useRuns((s) => viewedRun(s));
+  const masks = run?.masks ?? null;
+  const [picked, setPicked] = useState('');
+  const [group, setGroup] = useState<number | null>(null);
+  const [hover, setHover] = useState<number | null>(null);
+  const layer = masks?.layers.find((l) => l.layer === picked) ?? masks?.layers[0] ?? null;
+  const axis = run?.config.sparsity.axis ?? 'in';
+  const geo = useMemo(() => (layer ? layerGeometry(layer, axis) : null), [layer, axis]);
+
+  if (!run || !masks || !layer || !geo) {
+    return (
+      <section className="masks" aria-labelledby="masks-title" data-testid="mask-views">
+        <h2 id="masks-title">Masks</h2>
+        <p className="chart-empty" data-testid="empty-masks">{run?.config.sparsity.method === 'dense' ? 'A dense run has no masks.' : 'The masks appear once a sparse run has trained a little.'}</p>
+      </section>
+    );
+  }
+  const G = layer.denseGroups.length;
+  const sel = group !== null && group < G ? group : 0;
+  const shown = hover ?? sel;
+  const hoverIdx = Array.from(geo.members.subarray(shown * layer.M, (shown + 1) * layer.M));
+  const dense = layer.denseGroups.reduce((n, d) => n + d, 0);
+  return (
+    <section className="masks" aria-labelledby="masks-title" data-testid="mask-views">
+      <h2 id="masks-title">Masks <span className="sub">epoch {masks.epoch}, step {masks.step}</span></h2>
+      <p className="explain">Each row is one filter; each small block is a group of {layer.M} weights. Watch the orange (still dense) groups turn into the {layer.N}:{layer.M} pattern.</p>
+      <div className="mask-top">
+        <SelectField label="Layer" testId="mask-layer" value={layer.layer}
+          options={masks.layers.map((l) => ({ value: l.layer, label: `${l.layer} (${describeShape(l)})` }))}
+          onChange={(v) => { setPicked(String(v)); setGroup(null); }} />
+        <Legend />
+      </div>
+      <p className="explain">{layer.layer}: {describeShape(layer)}, {G} groups, {dense} still dense.</p>
+      <div className="mask-scroll">
+        <LayerMaskCanvas layer={layer} geo={geo} selected={sel} onHover={setHover} onPick={setGroup} />
+      </div>
+      <p className="hover-readout" aria-live="polite" data-testid="mask-hover">
+        Group {shown}: {hoverIdx.map((i) => `${num(layer.weights[i], 2)}${layer.mask[i] === 0 ? '✕' : ''}`).join('  ')}
+      </p>
+      <div className="mask-detail">
+        <GroupZoom layer={layer} geo={geo} group={sel} />
+        <PackedInspector layer={layer} geo={geo} group={sel} axis={axis} />
+      </div>
+    </section>
+  );
+}
