@@ -209,6 +209,11 @@ export function exportModel(input: ExportInput): ArrayBuffer {
   return out;
 }
 
+/** Whether the bytes start with the model file's magic (to tell a model apart from other inputs). */
+export function isModelFile(bytes: Uint8Array): boolean {
+  return bytes.length >= MAGIC.length && MAGIC.every((b, i) => bytes[i] === b);
+}
+
 /** Reads a model file; throws ModelFileError naming the problem for anything that is not one. */
 export function parseModelFile(input: ArrayBuffer | Uint8Array, fileName = 'model file'): ModelFile {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);

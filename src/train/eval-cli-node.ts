@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { acquireNodeGpu } from '../gpu/node-gpu';
 import { DataError, chwToHwc, parseCifarBinary, type ImageSet } from '../data';
 import { IMAGE_BYTES } from '../data/cifar10';
-import { ModelFileError, parseModelFile } from '../nn/export';
+import { ModelFileError, isModelFile, parseModelFile } from '../nn/export';
 import { PackedModel } from '../nn/packed-model';
 
 const USAGE = 'usage: npm run eval -- --load MODEL --test-file FILE [--limit N] [--batch B]';
@@ -67,7 +67,9 @@ function readFile(path: string, what: string): Uint8Array {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const file = parseModelFile(readFile(args.load, 'model file'), args.load);
-  const all = chwToHwc(parseCifarBinary(readFile(args.testFile, 'test file'), args.testFile));
+  const testBytes = readFile(args.testFile, 'test file');
+  if (isModelFile(testBytes)) throw new CliError(`${args.testFile} is a model file; --test-file takes a CIFAR-10 test_batch.bin`, 1);
+  const all = chwToHwc(parseCifarBinary(testBytes, args.testFile));
   const n = Math.min(all.n, args.limit ?? all.n);
   const set: ImageSet = n === all.n ? all : { images: all.images.subarray(0, n * IMAGE_BYTES), labels: all.labels.subarray(0, n), n };
   const ctx = await acquireNodeGpu();
