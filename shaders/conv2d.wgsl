@@ -225,19 +225,23 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   var a7 = vec4<f32>(0.0);
   let n0 = split * p.n_per_split;
   let n1 = min(n0 + p.n_per_split, p.N);
+  // Output columns whose input column ix = ox·s + kx − pad lies inside the image: the inner loop
+  // then runs without bounds checks, stepping its indices linearly.
+  let kxp = i32(kx) - i32(p.pad);
+  let st = i32(p.stride);
+  let oxlo = u32(max(0, (-kxp + st - 1) / st));
+  let oxhi = u32(clamp((i32(p.W) - kxp + st - 1) / st, 0, i32(p.OW)));
+  let xstep = p.stride * c4n;
   for (var n = n0; n < n1; n++) {
     for (var oy = 0u; oy < p.OH; oy++) {
       let iy = i32(oy * p.stride + ky) - i32(p.pad);
-      if (iy < 0 || iy >= i32(p.H)) { continue; }
-      let xrow = (n * p.H + u32(iy)) * p.W;
-      let grow = (n * p.OH + oy) * p.OW;
-      for (var ox = 0u; ox < p.OW; ox++) {
-        let ix = i32(ox * p.stride + kx) - i32(p.pad);
-        if (ix < 0 || ix >= i32(p.W)) { continue; }
-        let xv = in0[(xrow + u32(ix)) * c4n + c4];
-        let g = (grow + ox) * o4n;
-        let da = in1[g + oa];
-        let db = in1[g + ob];
+      if (iy < 0 || iy >= i32(p.H) || oxlo >= oxhi) { continue; }
+      var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n + c4;
+      var gi = ((n * p.OH + oy) * p.OW + oxlo) * o4n;
+      for (var ox = oxlo; ox < oxhi; ox++) {
+        let xv = in0[xi];
+        let da = in1[gi + oa];
+        let db = in1[gi + ob];
         a0 += da.x * xv;
         a1 += da.y * xv;
         a2 += da.z * xv;
@@ -246,6 +250,8 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
         a5 += db.y * xv;
         a6 += db.z * xv;
         a7 += db.w * xv;
+        xi += xstep;
+        gi += o4n;
       }
     }
   }
