@@ -25,6 +25,8 @@ const EXPECTED =
   'Expected the CIFAR-10 binary version: data_batch_1.bin … data_batch_5.bin and test_batch.bin ' +
   '(optionally batches.meta.txt), or the official cifar-10-binary.tar.gz.';
 
+const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
+
 /** Reads and validates dropped files; on success they are kept for the next run. */
 export async function acceptDataFiles(list: readonly File[]): Promise<void> {
   if (list.length === 0) return;
@@ -39,7 +41,7 @@ export async function acceptDataFiles(list: readonly File[]): Promise<void> {
     });
   } catch (e) {
     const message = e instanceof DataError
-      ? (/expected/i.test(e.message) ? `${e.message}.` : `${e.message}. ${EXPECTED}`)
+      ? (/expected/i.test(e.message) ? sentence(e.message) : `${sentence(e.message)} ${EXPECTED}`)
       : `Could not read the files: ${e instanceof Error ? e.message : String(e)}. ${EXPECTED}`;
     useDataFiles.setState({ busy: false, error: message });
   }

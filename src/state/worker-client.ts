@@ -1,7 +1,7 @@
 // The one module that talks to the training worker: it creates the worker, sends typed commands,
 // and turns the worker's messages into store updates (run data into the runs store, batched per
 // animation frame; state, progress and problems into the live store). It also keeps the last
-// epoch checkpoint, so a lost GPU device can resume where the run was.
+// epoch checkpoint the worker posts, so a lost GPU device can resume where the run was.
 import type { FromWorker, ToWorker, TrainConfig } from '../train/protocol';
 import { useDataFiles } from './data-files';
 import { adviceFor, useLive } from './live';
@@ -15,6 +15,7 @@ let checkpoint: ArrayBuffer | null = null;
 let pending: FromWorker[] = [];
 let frame = 0;
 let modelWaiters: { resolve(b: ArrayBuffer): void; reject(e: Error): void }[] = [];
+let swallowErrorState = false;
 
 function post(msg: ToWorker, transfer: Transferable[] = []): void {
   worker?.postMessage(msg, transfer);
@@ -37,6 +38,12 @@ function onMessage(msg: FromWorker): void {
   const live = useLive.getState();
   switch (msg.type) {
     case 'state':
+      // After an error the worker also reports state 'error': a lost device stays 'paused'
+      // (resumable), and a refused model export leaves the run as it was.
+      if (msg.state === 'error' && (live.problem?.kind === 'device-lost' || swallowErrorState)) {
+        swallowErrorState = false;
+        return;
+      }
       live.set({ state: msg.state, detail: msg.detail ?? '' });
       queue(msg);
       return;
@@ -51,10 +58,6 @@ function onMessage(msg: FromWorker): void {
       live.set({ progress: { epoch: msg.epoch, step: msg.step, stepsPerEpoch: msg.stepsPerEpoch, imagesPerSecond: msg.imagesPerSecond, etaSeconds: msg.etaSeconds } });
       return;
     case 'epoch':
-      queue(msg);
-      // Keep a checkpoint per epoch: the only way back after the GPU device is lost.
-      post({ type: 'checkpoint' });
-      return;
     case 'step-metrics':
     case 'masks':
       queue(msg);
@@ -70,6 +73,13 @@ function onMessage(msg: FromWorker): void {
       return;
     }
     case 'error': {
+      if (modelWaiters.length > 0 && msg.kind === 'internal') {
+        // The answer to 'export-model' when the worker cannot export: the run itself is fine.
+        for (const w of modelWaiters) w.reject(new Error(msg.message));
+        modelWaiters = [];
+        swallowErrorState = true;
+        return;
+      }
       const lr = config?.lr ?? 0.05;
       const lost = msg.kind === 'device-lost';
       live.set({ state: lost ? 'paused' : 'error', problem: { kind: msg.kind, message: msg.message, advice: adviceFor(msg.kind, lr) } });

@@ -46,6 +46,12 @@ export function DatasetControl() {
           : 'Real photos in 10 classes (planes, cars, birds, cats…). Harder, closer to real training.'}
         onChange={(data) => update({ data })}
       />
+      {s.data === 'synthetic' && (
+        <NumberField
+          label="Dataset seed" testId="data-seed" value={s.dataSeed} integer min={SETTING_LIMITS.seed[0]} max={SETTING_LIMITS.seed[1]}
+          explain="Another seed draws other pictures of the same ten classes." onChange={(dataSeed) => update({ dataSeed })}
+        />
+      )}
       {s.data === 'cifar10' && (
         <SelectField
           label="CIFAR-10 source" testId="cifar-source" value={s.cifarSource}

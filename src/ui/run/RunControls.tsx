@@ -7,7 +7,8 @@ import { useLive } from '../../state/live';
 import { settingsProblem, toTrainConfig, type Settings } from '../../state/settings-schema';
 import type { RunState } from '../../train/protocol';
 import { useSettings } from '../../state/settings';
-import { pauseRun, resetRun, resumeRun, startRun, stepRun } from '../../state/worker-client';
+import { useRuns } from '../../state/runs';
+import { liveRunId, pauseRun, resetRun, resumeRun, startRun, stepRun } from '../../state/worker-client';
 import { duration } from '../format';
 
 const STATE_TEXT: Record<string, string> = {
@@ -40,17 +41,18 @@ function tryStart(): void {
 
 function ProgressLine() {
   const progress = useLive((st) => st.progress);
-  const epochs = useSettings((st) => st.settings.epochs);
   const state = useLive((st) => st.state);
+  // The epochs of the run being trained (the settings may have changed since it started).
+  const epochs = useRuns((st) => st.runs.find((r) => r.id === liveRunId())?.config.epochs ?? 1);
   if (!progress) return <progress aria-label="Training progress" max={1} value={0} data-testid="progress" />;
+  // progress.step counts the steps done in this epoch (1 … stepsPerEpoch).
   const spe = Math.max(1, progress.stepsPerEpoch);
-  const inEpoch = progress.step % spe;
-  const frac = Math.min(1, (progress.epoch * spe + inEpoch + 1) / (epochs * spe));
+  const frac = Math.min(1, (progress.epoch * spe + progress.step) / (epochs * spe));
   return (
     <>
       <progress aria-label="Training progress" max={1} value={state === 'done' ? 1 : frac} data-testid="progress" />
       <p className="progress-text" data-testid="progress-text">
-        Epoch {progress.epoch + 1}/{epochs} · step {inEpoch + 1}/{spe} · {Math.round(progress.imagesPerSecond)} images/s · ETA {duration(progress.etaSeconds)}
+        Epoch {progress.epoch + 1}/{epochs} · step {progress.step}/{spe} · {Math.round(progress.imagesPerSecond)} images/s · ETA {duration(progress.etaSeconds)}
       </p>
     </>
   );
