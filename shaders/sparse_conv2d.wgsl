@@ -7,10 +7,11 @@
 //   y NHWC [n, OH, OW, O] written as vec4 over 4 filters (O % 4 == 0).
 // Entry points and dispatch shapes (WG invocations per workgroup, linear workgroup id over x, y):
 //   forward_2of4: one invocation per 4 output pixels × 4 filters, filter block fastest. Per
-//                 4-channel group each filter's two values are expanded to a dense vec4 by lane
-//                 compares (hand-unrolled over pixels and filters, no private arrays).
+//                 4-channel group each filter's two values (one vec2 load) are expanded to a dense
+//                 vec4 by lane compares; meta words load once per 8 groups (hand-unrolled over
+//                 pixels and filters, no private arrays).
 //   forward_nm:   the same tiling for any N:M: filters one after another, a scalar gather of the
-//                 4 pixels' inputs per kept value.
+//                 4 pixels' inputs per kept value (x read through its scalar view).
 override WG: u32 = 64u;
 
 struct Params {
@@ -21,8 +22,12 @@ struct Params {
   words: u32, _p0: u32, _p1: u32, _p2: u32,
 }
 
+// The same buffers seen two ways: each entry point uses one view of binding 0 and one of binding 1
+// (vec4 inputs and vec2 value pairs for 2:4, scalars for the generic gather).
 @group(0) @binding(0) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read> xf: array<f32>;
 @group(0) @binding(1) var<storage, read> values: array<f32>;
+@group(0) @binding(1) var<storage, read> values2: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read> pmeta: array<u32>;
 @group(0) @binding(3) var<storage, read_write> y: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> p: Params;
@@ -53,19 +58,13 @@ fn xv(base: i32, c: u32) -> vec4<f32> {
 
 // Channel ch of a pixel, zero in the padding.
 fn xs(base: i32, ch: u32) -> f32 {
-  return select(x[u32(max(base, 0)) + ch / 4u][ch & 3u], 0.0, base < 0);
+  return select(xf[u32(max(base, 0)) * 4u + ch], 0.0, base < 0);
 }
 
 // The dense vec4 of a 2:4 group: value pair v at the positions in the low 4 bits of code.
 fn expand(v: vec2<f32>, code: u32) -> vec4<f32> {
   return select(vec4<f32>(0.0), vec4<f32>(v.x), LANES == vec4<u32>(code & 3u)) +
          select(vec4<f32>(0.0), vec4<f32>(v.y), LANES == vec4<u32>((code >> 2u) & 3u));
-}
-
-// Group g of the filter row whose values start at vrow and meta words at mrow (2:4: 8 groups per word).
-fn group24(vrow: u32, mrow: u32, g: u32) -> vec4<f32> {
-  let v = vec2<f32>(values[vrow + 2u * g], values[vrow + 2u * g + 1u]);
-  return expand(v, pmeta[mrow + (g >> 3u)] >> ((g & 7u) * 4u));
 }
 
 fn store(pix: u32, npix: u32, o4: u32, v: vec4<f32>) {
@@ -87,11 +86,12 @@ fn forward_2of4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   let q1 = outPixel(min(p0 + 1u, npix - 1u));
   let q2 = outPixel(min(p0 + 2u, npix - 1u));
   let q3 = outPixel(min(p0 + 3u, npix - 1u));
+  // Value pairs (vec2 units: a row holds K/4 of them, K % 4 == 0) and meta words of the 4 filters.
   let f = o4 * 4u;
-  let v0 = f * p.slots;
-  let v1 = v0 + p.slots;
-  let v2 = v1 + p.slots;
-  let v3 = v2 + p.slots;
+  let v0 = f * (p.slots / 2u);
+  let v1 = v0 + p.slots / 2u;
+  let v2 = v1 + p.slots / 2u;
+  let v3 = v2 + p.slots / 2u;
   let m0 = f * p.words;
   let m1 = m0 + p.words;
   let m2 = m1 + p.words;
@@ -100,6 +100,11 @@ fn forward_2of4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
   var a1 = vec4<f32>(0.0);
   var a2 = vec4<f32>(0.0);
   var a3 = vec4<f32>(0.0);
+  // Each filter's current meta word: 8 groups of 4 bits, loaded once per 8 groups.
+  var c0 = 0u;
+  var c1 = 0u;
+  var c2 = 0u;
+  var c3 = 0u;
   var g = 0u;
   for (var ky = 0u; ky < p.KH; ky++) {
     for (var kx = 0u; kx < p.KW; kx++) {
@@ -108,8 +113,16 @@ fn forward_2of4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) 
       let s2 = inputBase(q2, ky, kx);
       let s3 = inputBase(q3, ky, kx);
       for (var c = 0u; c < c4n; c++) {
+        if ((g & 7u) == 0u) {
+          c0 = pmeta[m0 + (g >> 3u)];
+          c1 = pmeta[m1 + (g >> 3u)];
+          c2 = pmeta[m2 + (g >> 3u)];
+          c3 = pmeta[m3 + (g >> 3u)];
+        }
+        let sh = (g & 7u) * 4u;
         // Rows are the 4 filters' dense group vectors, so w · x = (dot(e0, x), …, dot(e3, x)).
-        let w = transpose(mat4x4<f32>(group24(v0, m0, g), group24(v1, m1, g), group24(v2, m2, g), group24(v3, m3, g)));
+        let w = transpose(mat4x4<f32>(expand(values2[v0 + g], c0 >> sh), expand(values2[v1 + g], c1 >> sh),
+                                      expand(values2[v2 + g], c2 >> sh), expand(values2[v3 + g], c3 >> sh)));
         a0 += w * xv(s0, c);
         a1 += w * xv(s1, c);
         a2 += w * xv(s2, c);
@@ -130,6 +143,7 @@ fn filterNm(r: u32, q0: vec3<u32>, q1: vec3<u32>, q2: vec3<u32>, q3: vec3<u32>) 
   var s = r * p.slots;
   var wi = r * p.words;
   var pos = 0u;
+  var word = pmeta[wi];
   let mask = p.M - 1u;
   for (var ky = 0u; ky < p.KH; ky++) {
     for (var kx = 0u; kx < p.KW; kx++) {
@@ -139,11 +153,16 @@ fn filterNm(r: u32, q0: vec3<u32>, q1: vec3<u32>, q2: vec3<u32>, q3: vec3<u32>) 
       let s3 = inputBase(q3, ky, kx);
       for (var c0 = 0u; c0 < p.C; c0 += p.M) {
         for (var k = 0u; k < p.N; k++) {
-          let ch = c0 + ((pmeta[wi] >> (pos * p.bits)) & mask);
+          let ch = c0 + ((word >> (pos * p.bits)) & mask);
           acc += values[s] * vec4<f32>(xs(s0, ch), xs(s1, ch), xs(s2, ch), xs(s3, ch));
           s++;
           pos++;
-          if (pos == p.perWord) { pos = 0u; wi++; }
+          if (pos == p.perWord) {
+            pos = 0u;
+            wi++;
+            // The row's last word is never followed by a read; clamp so it stays in bounds.
+            word = pmeta[min(wi, arrayLength(&pmeta) - 1u)];
+          }
         }
       }
     }
