@@ -4,6 +4,7 @@
 // generic one, and a dense export), and evaluate() on real CIFAR-10 test images against the
 // float64 reference fed the same normalisation.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { relErr, useGpu } from '../helpers/gpu';
 import { exportModel, parseModelFile, type ExportInput } from '../../src/nn/export';
@@ -11,6 +12,7 @@ import { foldSoftMask } from '../../src/nn/fold';
 import { PackedModel } from '../../src/nn/packed-model';
 import { forwardRef, modelSpec, paramShapes, type Params } from '../../src/reference/model';
 import { mulberry32, randn } from '../../src/reference/random';
+import { SHARED_CIFAR } from '../unit/data-fixtures';
 import { CIFAR10_CLASS_NAMES, chwToHwc, normaliseToFloat32, parseCifarBinary, type ImageSet } from '../../src/data';
 
 const gpu = useGpu();
@@ -98,7 +100,7 @@ describe('PackedModel', () => {
 
   it('evaluate() on CIFAR-10 test images: normalises with the file statistics, accuracy and confusion agree with the reference', async () => {
     const ctx = gpu();
-    const file = readFileSync(new URL('../../../shared/cifar10/cifar-10-batches-bin/test_batch.bin', import.meta.url));
+    const file = readFileSync(join(SHARED_CIFAR, 'test_batch.bin'));
     const all = chwToHwc(parseCifarBinary(file, 'test_batch.bin'));
     const n = 10;
     const set: ImageSet = { images: all.images.slice(0, n * 3072), labels: all.labels.slice(0, n), n };
