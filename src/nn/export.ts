@@ -16,12 +16,14 @@
 //     normalisation: { mean: [r, g, b], std: [r, g, b] }   (of byte/255; inputs are (v − mean)/std),
 //     classNames: [...], sparsity: { N, M } | null, bnEps,
 //     convs: [{ name, shape: [o, kh, kw, c], storage: 'dense' | 'packed' }],
+//     linears: [{ name, shape: [out, in], storage: 'dense' | 'packed' }],
 //     sections: [{ name, dtype: 'f32' | 'u32', offset, length (elements) }] }
 // Sections, by name: `<conv>.weight` (dense OHWI f32, logical channels: conv1 has 3); or for a
 // packed conv `<conv>.values` (f32) and `<conv>.meta` (u32) in the packed N:M format of
 // src/reference/packing.ts with rows = o and K = kh·kw·c, values = W⊙m; `<bn>.gamma`, `<bn>.beta`,
 // `<bn>.running_mean`, `<bn>.running_var` (BN eval parameters, not folded; eps is bnEps);
-// `fc.weight` ([out, in]) and `fc.bias`. The layer graph is modelSpec(model).
+// `fc.bias` and `fc.weight` ([out, in]), or `fc.values` + `fc.meta` (rows = out, K = in) when the
+// classifier was trained N:M too. The layer graph is modelSpec(model).
 import { crc32 } from '../data/crc32';
 import { describeBytes } from '../data/sniff';
 import type { ChannelStats } from '../data/normalise';
@@ -57,6 +59,11 @@ export type ConvWeights =
   | { storage: 'dense'; shape: [number, number, number, number]; weight: Float32Array }
   | { storage: 'packed'; shape: [number, number, number, number]; N: number; M: number; packed: PackedNm };
 
+export type LinearWeights = { shape: [number, number]; bias: Float32Array } & (
+  | { storage: 'dense'; weight: Float32Array }
+  | { storage: 'packed'; N: number; M: number; packed: PackedNm }
+);
+
 export interface BatchNormParams {
   gamma: Float32Array;
   beta: Float32Array;
@@ -77,7 +84,7 @@ export interface ModelFile {
   /** Keyed by layer name (conv1 …). */
   convs: Record<string, ConvWeights>;
   batchNorms: Record<string, BatchNormParams>;
-  linears: Record<string, { weight: Float32Array; bias: Float32Array }>;
+  linears: Record<string, LinearWeights>;
   /** Bytes of all parameter sections as stored. */
   packedBytes: number;
   /** The same parameters with every conv weight dense float32. */
@@ -88,7 +95,10 @@ export interface ExportInput {
   spec: ModelName;
   /** Every parameter and BN statistic in logical shapes, as ParamStore.read() gives them. */
   params: Record<string, Float32Array>;
-  /** Per N:M conv layer (keyed by layer name, e.g. conv2): the mask, soft or binary, 0 = pruned. */
+  /**
+   * Per N:M layer (keyed by layer name, e.g. conv2): the mask, soft or binary, 0 = pruned. Every
+   * N:M conv needs one; a mask for the classifier (fc) packs it too.
+   */
   masks: Record<string, Float32Array>;
   sparsity: { N: number; M: number } | null;
   normalisation: ChannelStats;
@@ -113,6 +123,7 @@ interface Header {
   sparsity: { N: number; M: number } | null;
   bnEps: number;
   convs: { name: string; shape: [number, number, number, number]; storage: 'dense' | 'packed' }[];
+  linears: { name: string; shape: [number, number]; storage: 'dense' | 'packed' }[];
   sections: SectionEntry[];
 }
 
@@ -136,13 +147,14 @@ export function exportModel(input: ExportInput): ArrayBuffer {
   if (mean.length !== 3 || std.length !== 3 || std.some((s) => !(s > 0))) {
     throw new RangeError('exportModel: normalisation needs three means and three positive standard deviations');
   }
-  const nmLayers = new Set(sparsity ? spec.flatMap((l) => (l.kind === 'conv' && l.nm ? [l.name] : [])) : []);
+  const nmLayers = new Set(sparsity ? spec.flatMap((l) => ((l.kind === 'conv' && l.nm) || l.kind === 'linear' ? [l.name] : [])) : []);
   for (const name of Object.keys(masks)) {
     if (!nmLayers.has(name)) throw new RangeError(`exportModel: a mask was given for ${name}, which is not an N:M layer of this ${sparsity ? 'sparse' : 'dense'} export`);
   }
 
   const arrays: { name: string; data: Float32Array | Uint32Array }[] = [];
   const convs: Header['convs'] = [];
+  const linears: Header['linears'] = [];
   for (const l of spec) {
     if (l.kind === 'conv') {
       const shape = shapes[`${l.name}.weight`] as [number, number, number, number];
@@ -161,7 +173,18 @@ export function exportModel(input: ExportInput): ArrayBuffer {
     } else if (l.kind === 'bn') {
       for (const p of ['gamma', 'beta', 'running_mean', 'running_var']) arrays.push({ name: `${l.name}.${p}`, data: params[`${l.name}.${p}`] });
     } else if (l.kind === 'linear') {
-      arrays.push({ name: `${l.name}.weight`, data: params[`${l.name}.weight`] }, { name: `${l.name}.bias`, data: params[`${l.name}.bias`] });
+      const shape = shapes[`${l.name}.weight`] as [number, number];
+      const mask = masks[l.name];
+      arrays.push({ name: `${l.name}.bias`, data: params[`${l.name}.bias`] });
+      if (sparsity && mask) {
+        if (mask.length !== numel(shape)) throw new RangeError(`exportModel: the mask of ${l.name} has ${mask.length} values, expected ${numel(shape)}`);
+        const packed = foldAndPack(l.name, params[`${l.name}.weight`], mask, [shape[0], 1, 1, shape[1]], sparsity.N, sparsity.M);
+        arrays.push({ name: `${l.name}.values`, data: packed.values }, { name: `${l.name}.meta`, data: packed.meta });
+        linears.push({ name: l.name, shape, storage: 'packed' });
+      } else {
+        arrays.push({ name: `${l.name}.weight`, data: params[`${l.name}.weight`] });
+        linears.push({ name: l.name, shape, storage: 'dense' });
+      }
     }
   }
 
@@ -180,7 +203,7 @@ export function exportModel(input: ExportInput): ArrayBuffer {
     const header: Header = {
       model, inChannels: 3, inputSize: 32,
       normalisation: { mean: [...mean], std: [...std] }, classNames: [...input.classNames],
-      sparsity: sparsity ? { N: sparsity.N, M: sparsity.M } : null, bnEps: input.bnEps ?? 1e-5, convs, sections,
+      sparsity: sparsity ? { N: sparsity.N, M: sparsity.M } : null, bnEps: input.bnEps ?? 1e-5, convs, linears, sections,
     };
     json = JSON.stringify(header);
     const start = align(PREAMBLE + new TextEncoder().encode(json).length);
@@ -295,6 +318,20 @@ function readHeader(h: Header, view: DataView, total: number, version: number, i
     return Uint32Array.from({ length }, (_, k) => view.getUint32(s.offset + 4 * k, true));
   };
 
+  /** Packed rows × K (groups of M along the last `inner` values of each row). */
+  const readPacked = (layer: string, rows: number, K: number, inner: number): PackedNm => {
+    const { N, M } = sp!;
+    if (inner % M !== 0) invalid(`${layer} has ${inner} input channels, not a multiple of M = ${M}`);
+    const bits = Math.log2(M);
+    const perWord = Math.floor(32 / bits);
+    const slots = (K / M) * N;
+    const words = Math.ceil(slots / perWord);
+    return {
+      values: f32(`${layer}.values`, rows * slots), meta: u32(`${layer}.meta`, rows * words),
+      bitsPerIndex: bits, indicesPerWord: perWord, wordsPerRow: words,
+    };
+  };
+
   const convs: Record<string, ConvWeights> = {};
   const batchNorms: Record<string, BatchNormParams> = {};
   const linears: ModelFile['linears'] = {};
@@ -310,18 +347,10 @@ function readHeader(h: Header, view: DataView, total: number, version: number, i
       denseBytes += size * 4;
       if (entry.storage === 'packed') {
         if (!sp || !l.nm) invalid(`${l.name} is stored packed but the file is ${sp ? 'not N:M at that layer' : 'dense'}`);
-        const { N, M } = sp!;
         const [o, kh, kw, c] = shape;
-        if (c % M !== 0) invalid(`${l.name} has ${c} input channels, not a multiple of M = ${M}`);
-        const K = kh * kw * c;
-        const bits = Math.log2(M);
-        const perWord = Math.floor(32 / bits);
-        const slots = (K / M) * N;
-        const words = Math.ceil(slots / perWord);
-        const values = f32(`${l.name}.values`, o * slots);
-        const meta = u32(`${l.name}.meta`, o * words);
-        packedBytes += (values.length + meta.length) * 4;
-        convs[l.name] = { storage: 'packed', shape, N, M, packed: { values, meta, bitsPerIndex: bits, indicesPerWord: perWord, wordsPerRow: words } };
+        const packed = readPacked(l.name, o, kh * kw * c, c);
+        packedBytes += (packed.values.length + packed.meta.length) * 4;
+        convs[l.name] = { storage: 'packed', shape, N: sp!.N, M: sp!.M, packed };
       } else if (entry.storage === 'dense') {
         packedBytes += size * 4;
         convs[l.name] = { storage: 'dense', shape, weight: f32(`${l.name}.weight`, size) };
@@ -335,10 +364,24 @@ function readHeader(h: Header, view: DataView, total: number, version: number, i
       packedBytes += 16 * c;
       denseBytes += 16 * c;
     } else if (l.kind === 'linear') {
-      const [out, inF] = shapes[`${l.name}.weight`];
-      linears[l.name] = { weight: f32(`${l.name}.weight`, out * inF), bias: f32(`${l.name}.bias`, out) };
-      packedBytes += 4 * (out * inF + out);
+      const shape = shapes[`${l.name}.weight`] as [number, number];
+      const [out, inF] = shape;
+      const entry = Array.isArray(h.linears) ? h.linears.find((c) => c?.name === l.name) : undefined;
+      if (!entry) return invalid(`layer ${l.name} is not described`);
+      if (JSON.stringify(entry.shape) !== JSON.stringify(shape)) invalid(`${l.name} has shape [${entry.shape}], the ${h.model} model needs [${shape}]`);
+      const bias = f32(`${l.name}.bias`, out);
       denseBytes += 4 * (out * inF + out);
+      if (entry.storage === 'packed') {
+        if (!sp) invalid(`${l.name} is stored packed but the file is dense`);
+        const packed = readPacked(l.name, out, inF, inF);
+        packedBytes += 4 * (packed.values.length + packed.meta.length + out);
+        linears[l.name] = { storage: 'packed', shape, bias, N: sp!.N, M: sp!.M, packed };
+      } else if (entry.storage === 'dense') {
+        packedBytes += 4 * (out * inF + out);
+        linears[l.name] = { storage: 'dense', shape, bias, weight: f32(`${l.name}.weight`, out * inF) };
+      } else {
+        invalid(`${l.name} has unknown storage "${String(entry.storage)}"`);
+      }
     }
   }
   const n = h.normalisation;

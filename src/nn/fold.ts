@@ -16,7 +16,7 @@ export function foldSoftMask(w: ArrayLike<number>, mask: ArrayLike<number>): Flo
   return Float32Array.from({ length: w.length }, (_, i) => Math.fround(w[i]) * Math.fround(mask[i]));
 }
 
-/** Packs conv `layer` (OHWI [o, kh, kw, c]) from W⊙m; throws naming the layer if the mask is not N:M. */
+/** Packs weight layer `layer` (OHWI [o, kh, kw, c]; a classifier as [out, 1, 1, in]) from W⊙m; throws naming the layer if the mask is not N:M. */
 export function foldAndPack(
   layer: string, w: ArrayLike<number>, mask: ArrayLike<number>, shape: readonly number[], N: number, M: number,
 ): PackedNm {
@@ -52,7 +52,10 @@ export function referenceOfModelFile(file: ModelFile): { params: Params; effecti
     params[`${name}.running_var`] = Float64Array.from(bn.runningVar);
   }
   for (const [name, fc] of Object.entries(file.linears)) {
-    params[`${name}.weight`] = Float64Array.from(fc.weight);
+    // forwardRef substitutes conv weights only, so a packed classifier enters as its parameter.
+    params[`${name}.weight`] = fc.storage === 'dense'
+      ? Float64Array.from(fc.weight)
+      : unpackNmRef(fc.packed, fc.shape[0], fc.shape[1], fc.N, fc.M);
     params[`${name}.bias`] = Float64Array.from(fc.bias);
   }
   return { params, effectiveWeights };

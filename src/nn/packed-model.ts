@@ -1,6 +1,6 @@
 // Inference from a model file (export.ts) on the GPU through the packed kernels: packed N:M conv
 // for the N:M layers, dense conv for the rest, eval-mode BN fused with ReLU, pools and the
-// classifier. Test images are gathered and normalised on the GPU (the augment kernel with an
+// classifier (packed sparse matmul + bias when it was trained N:M). Test images are gathered and normalised on the GPU (the augment kernel with an
 // identity plan) with the file's statistics; each batch is one submission whose logits are copied
 // into one buffer read back at the end.
 import type { GpuContext } from '../gpu/device';
@@ -12,6 +12,8 @@ import { prepareSparseConv2dForward } from '../kernels/sparse-conv2d';
 import { prepareBatchNormEval } from '../kernels/batchnorm';
 import { prepareGlobalAvgPoolForward, prepareMaxPool2Forward } from '../kernels/pool';
 import { prepareLinearForward } from '../kernels/linear';
+import { prepareSparseMatmul } from '../kernels/sparse-matmul';
+import { prepareAddBias } from '../kernels/elementwise';
 import { AUGMENT_FIRST_UNIFORM, IMAGE_BYTES, prepareAugment } from '../kernels/augment';
 import type { ImageSet } from '../data/dataset';
 import type { ModelFile } from './export';
@@ -118,7 +120,12 @@ export class PackedModel {
         [h, w, cur] = [1, 1, out];
       } else if (l.kind === 'linear') {
         const fc = file.linears[l.name];
-        upload(`${l.name}.weight`, fc.weight);
+        if (fc.storage === 'packed') {
+          upload(`${l.name}.values`, fc.packed.values);
+          upload(`${l.name}.meta`, fc.packed.meta, true);
+        } else {
+          upload(`${l.name}.weight`, fc.weight);
+        }
         upload(`${l.name}.bias`, fc.bias);
         const out = tensor([B, l.out], `${l.name}.out`);
         this.blocks.push({ kind: 'linear', name: l.name, inF: c, outF: l.out, input: cur, out });
@@ -165,9 +172,20 @@ export class PackedModel {
       } else if (b.kind === 'gap') {
         ops.push(prepareGlobalAvgPoolForward(ctx, { x: b.input.buffer, y: b.out.buffer, n, h: b.h, w: b.w, c: b.c }));
       } else {
-        ops.push(prepareLinearForward(ctx, {
-          x: b.input.buffer, w: this.buf(`${b.name}.weight`), b: this.buf(`${b.name}.bias`), y: b.out.buffer, n, inF: b.inF, outF: b.outF,
-        }));
+        const fc = file.linears[b.name];
+        if (fc.storage === 'packed') {
+          ops.push(
+            prepareSparseMatmul(ctx, {
+              x: b.input.buffer, values: this.buf(`${b.name}.values`), meta: this.buf(`${b.name}.meta`), y: b.out.buffer,
+              P: n, rows: b.outF, K: b.inF, N: fc.N, M: fc.M, label: `${b.name}.forward`,
+            }),
+            prepareAddBias(ctx, { y: b.out.buffer, bias: this.buf(`${b.name}.bias`), rows: n, cols: b.outF, label: `${b.name}.bias` }),
+          );
+        } else {
+          ops.push(prepareLinearForward(ctx, {
+            x: b.input.buffer, w: this.buf(`${b.name}.weight`), b: this.buf(`${b.name}.bias`), y: b.out.buffer, n, inF: b.inF, outF: b.outF,
+          }));
+        }
       }
     }
     this.plans.set(n, ops);

@@ -1,7 +1,7 @@
 // The exported, folded model through the packed kernels predicts what the trained model does in
 // eval mode: PackedModel logits vs forwardRef(training: false, effectiveWeights = W⊙m) on random
-// tiny-model parameters with MaxQ-like soft masks (2:4 through the vec4 kernel, 1:16 through the
-// generic one, and a dense export), and evaluate() on real CIFAR-10 test images against the
+// tiny-model parameters with MaxQ-like soft masks (2:4 through the vec4 kernel, 1:16 and 2:8
+// through the generic one, 2:8 with an N:M classifier, and a dense export), and evaluate() on real CIFAR-10 test images against the
 // float64 reference fed the same normalisation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ const spec = modelSpec('tiny');
 const normalisation = { mean: [0.49, 0.48, 0.45] as [number, number, number], std: [0.25, 0.24, 0.26] as [number, number, number] };
 
 /** Random tiny-model parameters (Kaiming-scale convs, plausible BN statistics) and MaxQ-like masks. */
-function randomModel(seed: number, sparsity: { N: number; M: number } | null): ExportInput {
+function randomModel(seed: number, sparsity: { N: number; M: number } | null, classifier = false): ExportInput {
   const rng = mulberry32(seed);
   const params: Record<string, Float32Array> = {};
   for (const [name, shape] of Object.entries(paramShapes(spec))) {
@@ -36,7 +36,7 @@ function randomModel(seed: number, sparsity: { N: number; M: number } | null): E
   if (sparsity) {
     const { N, M } = sparsity;
     for (const l of spec) {
-      if (l.kind !== 'conv' || !l.nm) continue;
+      if (!(l.kind === 'conv' && l.nm) && !(l.kind === 'linear' && classifier)) continue;
       const w = params[`${l.name}.weight`];
       // Keep the N largest |w| of each group (the local mask) with a soft factor in [1, 3].
       const m = new Float32Array(w.length);
@@ -55,7 +55,12 @@ function trainedLogits(input: ExportInput, x: ArrayLike<number>, n: number): Flo
   const params: Params = {};
   for (const [k, v] of Object.entries(input.params)) params[k] = Float64Array.from(v);
   const effectiveWeights: Record<string, Float32Array> = {};
-  for (const [layer, m] of Object.entries(input.masks)) effectiveWeights[`${layer}.weight`] = foldSoftMask(input.params[`${layer}.weight`], m);
+  for (const [layer, m] of Object.entries(input.masks)) {
+    const folded = foldSoftMask(input.params[`${layer}.weight`], m);
+    // forwardRef substitutes conv weights only; an N:M classifier enters as its parameter.
+    if (layer === 'fc') params['fc.weight'] = Float64Array.from(folded);
+    else effectiveWeights[`${layer}.weight`] = folded;
+  }
   return forwardRef(spec, params, x, n, { training: false, effectiveWeights }).logits;
 }
 
@@ -79,10 +84,17 @@ function pad4(x: Float32Array | Float64Array, n: number): Float32Array {
 }
 
 describe('PackedModel', () => {
-  for (const sparsity of [{ N: 2, M: 4 }, { N: 1, M: 16 }, null]) {
-    it(`${sparsity ? `${sparsity.N}:${sparsity.M}` : 'dense'} export predicts as the trained model in eval mode`, async () => {
+  const variants = [
+    { sparsity: { N: 2, M: 4 }, classifier: false },
+    { sparsity: { N: 1, M: 16 }, classifier: false },
+    { sparsity: { N: 2, M: 8 }, classifier: true },
+    { sparsity: null, classifier: false },
+  ];
+  for (const { sparsity, classifier } of variants) {
+    const what = `${sparsity ? `${sparsity.N}:${sparsity.M}` : 'dense'}${classifier ? ' (classifier N:M too)' : ''}`;
+    it(`${what} export predicts as the trained model in eval mode`, async () => {
       const ctx = gpu();
-      const input = randomModel(sparsity ? sparsity.M : 99, sparsity);
+      const input = randomModel(sparsity ? sparsity.M : 99, sparsity, classifier);
       const n = 7;
       const rng = mulberry32(11);
       const x = Float64Array.from({ length: n * 1024 * 3 }, () => randn(rng));

@@ -93,11 +93,25 @@ describe('model file', () => {
       }
       expect(Array.from(effectiveWeights['conv1.weight'])).toEqual(Array.from(input.params['conv1.weight']));
       expect(Array.from(file.batchNorms.bn3.runningVar)).toEqual(Array.from(input.params['bn3.running_var']));
-      expect(Array.from(file.linears.fc.weight)).toEqual(Array.from(input.params['fc.weight']));
-      expect(Array.from(file.linears.fc.bias)).toEqual(Array.from(input.params['fc.bias']));
+      const fc = file.linears.fc;
+      expect(fc.storage).toBe('dense');
+      if (fc.storage === 'dense') expect(Array.from(fc.weight)).toEqual(Array.from(input.params['fc.weight']));
+      expect(Array.from(fc.bias)).toEqual(Array.from(input.params['fc.bias']));
       expect(file.packedBytes).toBeLessThan(file.denseBytes * (sp.M === 16 ? 0.25 : 0.7));
     });
   }
+
+  it('round trip with an N:M classifier: a mask for fc packs it too', () => {
+    const input = randomModel(4, { N: 2, M: 4 });
+    const rng = mulberry32(9);
+    const mask = new Float32Array(input.params['fc.weight'].length);
+    for (let g = 0; g < mask.length / 4; g++) mask[g * 4 + (g % 4)] = mask[g * 4 + ((g + 2) % 4)] = 1 + 2 * rng();
+    const file = parseModelFile(exportModel({ ...input, masks: { ...input.masks, fc: mask } }));
+    expect(file.linears.fc.storage).toBe('packed');
+    const { params } = referenceOfModelFile(file);
+    expect(plain(params['fc.weight'])).toEqual(plain(foldSoftMask(input.params['fc.weight'], mask)));
+    expect(Array.from(file.linears.fc.bias)).toEqual(Array.from(input.params['fc.bias']));
+  });
 
   it('round trip, dense model (every conv dense, masks not needed)', () => {
     const input = randomModel(3, null);
