@@ -65,7 +65,10 @@ export function viewedRun(s: Pick<RunsStore, 'runs' | 'viewId'>): RunRecord | nu
   return s.runs.find((r) => r.id === s.viewId) ?? null;
 }
 
-/** Loads kept runs, then saves them whenever a run finishes, pauses, or gains an epoch. */
+/**
+ * Loads kept runs, then saves them (debounced) whenever a run is added, removed, changes status or
+ * gains an epoch — not on every step or mask snapshot, which would copy every kept run each time.
+ */
 export async function connectRuns(onStorageError: (message: string) => void): Promise<void> {
   const report = (e: unknown) => onStorageError(e instanceof Error ? e.message : String(e));
   try {
@@ -83,12 +86,17 @@ export async function connectRuns(onStorageError: (message: string) => void): Pr
   } catch (e) {
     report(e);
   }
-  const signature = (s: RunsStore) => `${s.runs.map((r) => `${r.id}:${r.status}:${r.epochs.length}:${r.masks?.step ?? -1}`).join(',')}|${s.viewId}|${s.overlayIds.join(',')}`;
+  const signature = (s: RunsStore) => `${s.runs.map((r) => `${r.id}:${r.status}:${r.epochs.length}`).join(',')}|${s.viewId}|${s.overlayIds.join(',')}`;
   let last = signature(useRuns.getState());
+  let timer: ReturnType<typeof setTimeout> | undefined;
   useRuns.subscribe((s) => {
     const sig = signature(s);
     if (sig === last) return;
     last = sig;
-    saveValue(STORAGE_KEY, { runs: s.runs, viewId: s.viewId, overlayIds: s.overlayIds }).catch(report);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const now = useRuns.getState();
+      saveValue(STORAGE_KEY, { runs: now.runs, viewId: now.viewId, overlayIds: now.overlayIds }).catch(report);
+    }, 250);
   });
 }

@@ -255,6 +255,12 @@ describe('playground page', () => {
     expect(table).toMatch(/2:4/);
     expect(table).toMatch(/1:16/);
     await screenshot(page, 'playground-compare');
+    // Presentation mode folds the settings away; leaving it brings them back.
+    await page.getByTestId('present').click();
+    expect(await page.getByTestId('controls').count()).toBe(0);
+    await screenshot(page, 'playground-presenting');
+    await page.getByTestId('present').click();
+    await page.getByTestId('controls').waitFor();
     // IndexedDB keeps both runs and the overlay.
     await page.waitForTimeout(500);
     await page.reload();

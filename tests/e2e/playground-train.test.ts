@@ -1,0 +1,146 @@
+// The playground training for real in headless Chromium (the training worker on WebGPU/SwiftShader,
+// about a thousand times slower than a GPU, so the runs are tiny): a preset trains an epoch and the
+// charts and masks update; pause, one step and resume (buttons and keys); two runs overlay in compare.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot, startVite, type DevServer } from './helpers';
+import { openPlayground } from './fixtures/playground-page';
+
+let server: DevServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startVite();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const TRAIN_TIMEOUT = 600_000;
+
+/** Shrinks the run to a few steps: 20 images per class, 5 test images per class, batch 32. */
+async function tinyRun(page: Page, epochs: number, perClass = 20): Promise<void> {
+  await page.getByTestId('train-per-class').fill(String(perClass));
+  await page.getByTestId('test-per-class').fill('5');
+  await page.getByTestId('batch').fill('32');
+  await page.getByTestId('epochs').fill(String(epochs));
+  await page.getByTestId('model').selectOption('tiny');
+  await page.getByTestId('augment').uncheck();
+}
+
+/** Records every text the run-state line shows, from now on, in window.__states. */
+async function recordStates(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __states: string[] };
+    w.__states = [];
+    const el = document.querySelector('[data-testid="run-state"]')!;
+    new MutationObserver(() => w.__states.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+const states = (page: Page) => page.evaluate(() => (window as unknown as { __states: string[] }).__states);
+
+async function waitState(page: Page, re: RegExp, timeout = TRAIN_TIMEOUT): Promise<void> {
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="run-state"]')?.textContent ?? ''), re.source, { timeout, polling: 250 });
+}
+
+describe('playground training', () => {
+  it('a preset trains an epoch on a tiny synthetic subset; charts and masks update', async () => {
+    const { page, errors, close } = await openPlayground(browser, server);
+    await page.getByTestId('preset-what-is-2-4').click();
+    expect(await page.getByTestId('preset-explainer').textContent()).toMatch(/group of 4/);
+    await tinyRun(page, 1);
+    await recordStates(page);
+    const t0 = Date.now();
+    await page.getByTestId('start').click();
+    await page.getByTestId('chart-loss').locator('svg.recharts-surface').waitFor({ timeout: TRAIN_TIMEOUT });
+    await screenshot(page, 'playground-training');
+    await waitState(page, /Finished/);
+    console.log(`[e2e] one epoch of 200 images took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    expect((await states(page)).some((s) => /Compiling GPU shaders/.test(s))).toBe(true);
+    for (const id of ['accuracy', 'sparsity', 'magnitudes', 'per-class', 'confusion']) {
+      expect(await page.getByTestId(`empty-${id}`).count(), id).toBe(0);
+    }
+    await page.getByTestId('mask-canvas-conv2').waitFor();
+    expect(await page.getByTestId('packed-saved').textContent()).toMatch(/\d+% smaller/);
+    expect(await page.getByTestId('progress-text').textContent()).toMatch(/Epoch 1\/1 · step 7\/7/);
+    expect(await page.getByTestId('result-row').count()).toBe(1);
+    await page.getByTestId('mask-views').scrollIntoViewIfNeeded();
+    await screenshot(page, 'playground-trained');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('pauses, steps once and resumes, by button and by key', async () => {
+    const { page, errors, close } = await openPlayground(browser, server, '?method=srste&n=1&m=4&ws=0&we=0');
+    await tinyRun(page, 2, 40);
+    await page.getByTestId('start').click();
+    await page.getByTestId('progress-text').waitFor({ timeout: TRAIN_TIMEOUT });
+    // Space (focus on the page, not on a control) pauses.
+    await page.locator('h1').click();
+    await page.keyboard.press(' ');
+    await waitState(page, /^Paused/);
+    const stepOf = async () => Number(/step (\d+)\//.exec((await page.getByTestId('progress-text').textContent()) ?? '')?.[1]);
+    const epochOf = async () => Number(/Epoch (\d+)\//.exec((await page.getByTestId('progress-text').textContent()) ?? '')?.[1]);
+    // Nothing moves while paused.
+    const paused = [await epochOf(), await stepOf()];
+    await page.waitForTimeout(3000);
+    expect([await epochOf(), await stepOf()]).toEqual(paused);
+    // One step by button, then one by the s key: exactly one step each.
+    const at = (await epochOf()) * 100 + (await stepOf());
+    await page.getByTestId('step').click();
+    await page.waitForFunction((before) => {
+      const t = document.querySelector('[data-testid="progress-text"]')?.textContent ?? '';
+      const m = /Epoch (\d+)\/\d+ · step (\d+)\//.exec(t);
+      return m !== null && Number(m[1]) * 100 + Number(m[2]) > before;
+    }, at, { timeout: TRAIN_TIMEOUT });
+    const after = (await epochOf()) * 100 + (await stepOf());
+    expect(after === at + 1 || (await stepOf()) === 1, `one step moved from ${at} to ${after}`).toBe(true);
+    await waitState(page, /^Paused/);
+    await page.locator('h1').click();
+    await page.keyboard.press('s');
+    await page.waitForFunction((before) => {
+      const m = /Epoch (\d+)\/\d+ · step (\d+)\//.exec(document.querySelector('[data-testid="progress-text"]')?.textContent ?? '');
+      return m !== null && Number(m[1]) * 100 + Number(m[2]) > before;
+    }, after, { timeout: TRAIN_TIMEOUT });
+    await screenshot(page, 'playground-paused');
+    await page.getByTestId('resume').click();
+    await waitState(page, /^(Training|Finished)/);
+    await waitState(page, /^Finished/);
+    expect(await page.getByTestId('chart-accuracy').locator('.recharts-line').count()).toBeGreaterThan(0);
+    // r resets.
+    await page.locator('h1').click();
+    await page.keyboard.press('r');
+    await waitState(page, /^Ready/, 30_000);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('two trained runs overlay in compare', async () => {
+    const { page, errors, close } = await openPlayground(browser, server, '?method=dense');
+    await tinyRun(page, 1);
+    await page.getByTestId('start').click();
+    await waitState(page, /Finished/);
+    await page.getByTestId('method').selectOption('maxq');
+    await page.getByTestId('window-end').focus();
+    await page.keyboard.press('Home');
+    await page.getByTestId('start').click();
+    await waitState(page, /Finished/);
+    expect(await page.getByTestId('result-row').count()).toBe(2);
+    for (const t of await page.getByTestId('overlay-toggle').all()) await t.check();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="chart-accuracy"] .recharts-legend-item').length === 4);
+    const legend = (await page.getByTestId('chart-accuracy').locator('.recharts-legend-item').allTextContents()).join(' | ');
+    expect(legend).toMatch(/Dense · seed 1 · test/);
+    expect(legend).toMatch(/MaxQ 2:4 · seed 1 · test/);
+    const table = (await page.getByTestId('results-table').textContent()) ?? '';
+    expect(table).toMatch(/Dense/);
+    expect(table).toMatch(/MaxQ/);
+    await page.getByTestId('compare').scrollIntoViewIfNeeded();
+    await screenshot(page, 'playground-compare-trained');
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
