@@ -4,7 +4,7 @@ import { pct } from '../format';
 import { usePalette } from '../use-palette';
 import { axisProps, CHART_HEIGHT, gridProps, legendProps, tooltipProps } from './axes';
 import { ChartCard } from './ChartCard';
-import { useChartRuns } from './chart-runs';
+import { lastEpoch, useChartRuns } from './chart-runs';
 
 export function AccuracyChart() {
   const pal = usePalette();
@@ -15,7 +15,7 @@ export function AccuracyChart() {
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
-          <XAxis type="number" dataKey="epoch" domain={['dataMin', 'dataMax']} allowDecimals={false} allowDuplicatedCategory={false} {...axisProps(pal)}
+          <XAxis type="number" dataKey="epoch" domain={[0, lastEpoch(runs)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} {...axisProps(pal)} width={56} />
           <Tooltip {...tooltipProps(pal)} formatter={(v) => pct(Number(v))} />

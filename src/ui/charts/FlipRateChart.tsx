@@ -5,7 +5,7 @@ import { pct } from '../format';
 import { usePalette } from '../use-palette';
 import { axisProps, CHART_HEIGHT, gridProps, legendProps, tooltipProps } from './axes';
 import { ChartCard } from './ChartCard';
-import { mean, useChartRuns } from './chart-runs';
+import { lastEpoch, mean, useChartRuns } from './chart-runs';
 
 export function FlipRateChart() {
   const pal = usePalette();
@@ -16,9 +16,9 @@ export function FlipRateChart() {
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
-          <XAxis type="number" dataKey="epoch" domain={['dataMin', 'dataMax']} allowDecimals={false} allowDuplicatedCategory={false} {...axisProps(pal)}
+          <XAxis type="number" dataKey="epoch" domain={[0, lastEpoch(runs)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />
-          <YAxis tickFormatter={(v: number) => pct(v, 1)} {...axisProps(pal)} width={64} />
+          <YAxis domain={[0, (max: number) => Math.max(max, 0.01)]} tickFormatter={(v: number) => pct(v, 1)} {...axisProps(pal)} width={64} />
           <Tooltip {...tooltipProps(pal)} formatter={(v) => pct(Number(v), 2)} />
           {runs.length > 1 && <Legend {...legendProps(pal)} />}
           {runs.map(({ run, color, label }) => (

@@ -21,7 +21,7 @@ export function SparsityChart() {
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
-          <XAxis type="number" dataKey="epoch" domain={[0, Math.max(1, (main?.config.epochs ?? 1) - 1)]} allowDecimals={false} allowDuplicatedCategory={false} {...axisProps(pal)}
+          <XAxis type="number" dataKey="epoch" domain={[0, Math.max(1, (main?.config.epochs ?? 1) - 1)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} {...axisProps(pal)} width={56} />
           <Tooltip {...tooltipProps(pal)} formatter={(v) => pct(Number(v))} />

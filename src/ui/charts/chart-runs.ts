@@ -31,3 +31,8 @@ export function thin<T>(xs: readonly T[], max = 400): T[] {
 }
 
 export const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** The last epoch index of the longest shown run (at least 1, so the axis has a width). */
+export function lastEpoch(runs: ChartRun[]): number {
+  return Math.max(1, ...runs.map((r) => r.run.config.epochs - 1));
+}

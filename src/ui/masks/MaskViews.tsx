@@ -2,6 +2,7 @@
 // hover read-out, the zoomed group of M, and the packed-format inspector.
 import { useMemo, useState } from 'react';
 import { useRuns, viewedRun } from '../../state/runs';
+import type { MaskSnapshot } from '../../train/protocol';
 import { SelectField } from '../controls/fields';
 import { num } from '../format';
 import { usePalette } from '../use-palette';
@@ -22,6 +23,12 @@ function Legend() {
       {item(pal.dense, 'group still dense')}
     </ul>
   );
+}
+
+/** "0.12 (×2.4), -0.3" — weights of a group, with MaxQ's soft factor where it is not 1. */
+function list(idx: number[], layer: MaskSnapshot): string {
+  if (idx.length === 0) return 'none';
+  return idx.map((i) => `${num(layer.weights[i], 2)}${layer.mask[i] > 1 ? ` (×${num(layer.mask[i], 2)})` : ''}`).join(', ');
 }
 
 export function MaskViews() {
@@ -62,7 +69,8 @@ export function MaskViews() {
         <LayerMaskCanvas layer={layer} geo={geo} selected={sel} onHover={setHover} onPick={setGroup} />
       </div>
       <p className="hover-readout" aria-live="polite" data-testid="mask-hover">
-        Group {shown}: {hoverIdx.map((i) => `${num(layer.weights[i], 2)}${layer.mask[i] === 0 ? '✕' : ''}`).join('  ')}
+        Group {shown} (filter {Math.floor(hoverIdx[0] / geo.cols)}{layer.denseGroups[shown] ? ', still dense' : ''}):
+        kept {list(hoverIdx.filter((i) => layer.mask[i] !== 0), layer)} · pruned {list(hoverIdx.filter((i) => layer.mask[i] === 0), layer)}
       </p>
       <div className="mask-detail">
         <GroupZoom layer={layer} geo={geo} group={sel} />
