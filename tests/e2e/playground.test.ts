@@ -34,6 +34,7 @@ function accessibleNames(page: Page): Promise<{ what: string; name: string }[]> 
       const labels = (el as HTMLInputElement).labels;
       if (!name && labels && labels.length > 0) name = [...labels].map(text).join(' ').trim();
       if (!name && (el.tagName === 'BUTTON' || el.tagName === 'SUMMARY')) name = text(el);
+      if (!name && el.tagName.toLowerCase() === 'svg') name = text(el.querySelector(':scope > title'));
       return { what: `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}`, name };
     });
   });
@@ -117,6 +118,19 @@ describe('playground page', () => {
     await b.close();
   });
 
+  it('keeps the settings in IndexedDB: the bare address restores the last setup', async () => {
+    const { page, errors, close } = await openPlayground(browser, server);
+    await page.getByTestId('preset-maxq-1-16').click();
+    await page.getByTestId('seed').fill('42');
+    await page.waitForTimeout(800);
+    await page.goto(server.url);
+    await page.getByTestId('run-controls').waitFor();
+    await page.waitForFunction(() => (document.querySelector('[data-testid="seed"]') as HTMLInputElement | null)?.value === '42');
+    expect(await controlValues(page)).toMatchObject({ method: 'maxq', n: '1', m: '16', 'window-end': '4', seed: '42' });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('says which link values it could not use and falls back to their defaults', async () => {
     const { page, errors, close } = await openPlayground(browser, server, '?method=bogus&lr=-1&epochs=abc&n=9&m=4&sched=linear&batch=64');
     const notice = page.getByTestId('url-notice');
@@ -184,6 +198,11 @@ describe('playground page', () => {
     expect(await page.getByTestId('packed-saved').textContent()).toMatch(/\d+% smaller/);
     await page.getByTestId('mask-layer').selectOption('conv5');
     await page.getByTestId('mask-canvas-conv5').waitFor();
+    // The mask canvas is keyboard-operable: arrows move the picked group.
+    await page.getByTestId('mask-canvas-conv5').focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByTestId('group-zoom').textContent()).toMatch(/conv5, filter 0, group 1/);
+    expect((await accessibleNames(page)).filter((n) => n.name === '')).toEqual([]);
     await screenshot(page, 'playground-saved-run');
 
     // A run stopped mid-window still has dense groups: the inspector says why it cannot pack yet.

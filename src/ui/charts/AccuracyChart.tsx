@@ -13,7 +13,7 @@ export function AccuracyChart() {
   return (
     <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images." empty={any ? null : 'Appears at the end of the first epoch.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-        <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+        <LineChart title="Train and test accuracy per epoch" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
           <XAxis type="number" dataKey="epoch" domain={[0, lastEpoch(runs)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />

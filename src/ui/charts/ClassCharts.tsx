@@ -23,7 +23,7 @@ export function PerClassChart() {
     <ChartCard id="per-class" title="Accuracy per class" explain="Some classes are harder than others; pruning usually hurts the hard ones first."
       empty={last ? null : 'Appears at the end of the first epoch.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT + 30}>
-        <BarChart data={data} margin={{ top: 8, right: 16, bottom: 40, left: 0 }}>
+        <BarChart title="Test accuracy per class" data={data} margin={{ top: 8, right: 16, bottom: 40, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
           <XAxis dataKey="name" {...axisProps(pal)} interval={0} angle={-35} textAnchor="end" />
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} {...axisProps(pal)} width={56} />

@@ -14,7 +14,7 @@ export function FlipRateChart() {
   return (
     <ChartCard id="flips" title="Mask flip rate" explain="Share of weights that switched between kept and pruned this epoch. High: the mask is still searching; near 0: it has settled." empty={any ? null : 'Appears after the first epoch of a sparse run.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-        <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+        <LineChart title="Mask flip rate per epoch" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
           <XAxis type="number" dataKey="epoch" domain={[0, lastEpoch(runs)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />

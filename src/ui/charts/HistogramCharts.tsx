@@ -15,14 +15,14 @@ function bins(h: Histogram): { x: number; count: number }[] {
   return h.counts.map((count, i) => ({ x: (h.edges[i] + h.edges[i + 1]) / 2, count }));
 }
 
-function HistogramBars({ h, color, xLabel, threshold }: { h: Histogram; color: string; xLabel: string; threshold?: number }) {
+function HistogramBars({ h, color, xLabel, threshold, title }: { h: Histogram; color: string; xLabel: string; threshold?: number; title: string }) {
   const pal = usePalette();
   const data = bins(h);
   const lo = h.edges[0];
   const hi = h.edges[h.edges.length - 1];
   return (
     <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-      <BarChart data={data} margin={{ top: 16, right: 16, bottom: 16, left: 0 }} barCategoryGap={1}>
+      <BarChart title={title} data={data} margin={{ top: 16, right: 16, bottom: 16, left: 0 }} barCategoryGap={1}>
         <CartesianGrid {...gridProps(pal)} />
         <XAxis type="number" dataKey="x" domain={[lo, hi]} tickFormatter={(v: number) => num(v, 2)} {...axisProps(pal)}
           label={{ value: xLabel, position: 'insideBottom', offset: -8, fill: pal.fg }} />
@@ -47,7 +47,7 @@ export function SoftFactorChart() {
   return (
     <ChartCard id="soft-factors" title={`MaxQ soft factors${last ? ` (epoch ${last.epoch})` : ''}`}
       explain="Each kept weight is multiplied by 1…3: 1 = ordinary, 3 = important along both the filter and the kernel axis." empty={empty}>
-      {h && <HistogramBars h={h} color={pal.series[2]} xLabel="factor" />}
+      {h && <HistogramBars h={h} color={pal.series[2]} xLabel="factor" title="Histogram of MaxQ soft factors" />}
     </ChartCard>
   );
 }
@@ -66,7 +66,7 @@ export function MagnitudeChart() {
       {h && (
         <>
           <SelectField label="Layer" testId="magnitude-layer" value={layer} options={layers.map((l) => ({ value: l, label: l }))} onChange={(v) => setPicked(String(v))} />
-          <HistogramBars h={h} color={pal.series[0]} xLabel="|w|" threshold={h.threshold} />
+          <HistogramBars h={h} color={pal.series[0]} xLabel="|w|" threshold={h.threshold} title={`Histogram of weight magnitudes in ${layer} with the pruning threshold`} />
         </>
       )}
     </ChartCard>

@@ -12,7 +12,7 @@ export function LossChart() {
   return (
     <ChartCard id="loss" title="Training loss" explain="Falls as the network learns; a jump when groups turn N:M is the cost of pruning." empty={any ? null : 'Appears after the first training steps.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-        <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+        <LineChart title="Training loss per step" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
           <XAxis type="number" dataKey="step" domain={['dataMin', 'dataMax']} allowDuplicatedCategory={false} {...axisProps(pal)}
             label={{ value: 'step', position: 'insideBottom', offset: -8, fill: pal.fg }} />

@@ -19,7 +19,7 @@ export function SparsityChart() {
   return (
     <ChartCard id="sparsity" title="N:M-sparse groups per layer" explain="Share of each layer's groups already N:M; the dashed line is what the schedule asks for (1 − p)." empty={empty}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-        <LineChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+        <LineChart title="Fraction of N:M-sparse groups per layer and epoch, with the scheduled curve" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
           <XAxis type="number" dataKey="epoch" domain={[0, Math.max(1, (main?.config.epochs ?? 1) - 1)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />
