@@ -25,9 +25,11 @@ export interface NetworkOptions {
   bnMomentum?: number;
   /** N:M layers get a separate effective-weight buffer (W⊙m) written by the sparsity method. */
   separateEffectiveWeights?: boolean;
+  /** Treat the classifier as an N:M layer too (a [out, 1, 1, in] "conv" to the mask kernels). */
+  sparsifyClassifier?: boolean;
 }
 
-/** A conv layer as the sparsity methods see it. */
+/** A weight layer as the sparsity methods see it (the convs, and the classifier as [out, 1, 1, in]). */
 export interface ConvLayer {
   name: string;
   nm: boolean;
@@ -148,7 +150,10 @@ export class Network {
       } else if (l.kind === 'linear') {
         const out = t([B, l.out], `${l.name}.out`);
         this.blocks.push({ kind: 'linear', name: l.name, inF: c, outF: l.out, input: cur, out });
-        this.gradOf(`${l.name}.weight`);
+        const weight = this.params.buffer(`${l.name}.weight`);
+        const nm = !!opts.sparsifyClassifier && !!opts.separateEffectiveWeights;
+        const eff = nm ? t([l.out, c], `${l.name}.effective`).buffer : weight;
+        this.convs.push({ name: l.name, nm, shape: [l.out, 1, 1, c], weight, effective: eff, grad: this.gradOf(`${l.name}.weight`).buffer });
         this.gradOf(`${l.name}.bias`);
         c = l.out;
         cur = out;
@@ -169,6 +174,13 @@ export class Network {
       const e = this.params.get(name);
       if (e.trainable) this.gradOf(name);
     }
+  }
+
+  /** The weight layer (conv or classifier) of that name. */
+  layer(name: string): ConvLayer {
+    const l = this.convs.find((c) => c.name === name);
+    if (!l) throw new Error(`no weight layer named ${name}`);
+    return l;
   }
 
   private gradOf(name: string): GpuTensor {
@@ -205,7 +217,7 @@ export class Network {
     for (const b of this.blocks) {
       if (b.kind === 'conv') {
         const dims = { ...b.dims, n };
-        const eff = this.convs.find((c) => c.name === b.spec.name)!.effective;
+        const eff = this.layer(b.spec.name).effective;
         const conv = prepareConv2dForward(ctx, { x: b.input.buffer, w: eff, y: b.pre.buffer, dims, label: `${b.spec.name}.forward` });
         const R = n * dims.h * dims.w;
         const common = {
@@ -226,7 +238,7 @@ export class Network {
         evalOps.push(d);
       } else {
         const d = prepareLinearForward(ctx, {
-          x: b.input.buffer, w: P(`${b.name}.weight`), b: P(`${b.name}.bias`), y: b.out.buffer, n, inF: b.inF, outF: b.outF,
+          x: b.input.buffer, w: this.layer(b.name).effective, b: P(`${b.name}.bias`), y: b.out.buffer, n, inF: b.inF, outF: b.outF,
         });
         train.push(d);
         evalOps.push(d);
@@ -248,7 +260,7 @@ export class Network {
       if (b.kind === 'linear') {
         const dx = next();
         train.push(prepareLinearBackward(ctx, {
-          x: b.input.buffer, w: P(`${b.name}.weight`), dy: g, dx, dw: this.grads.get(`${b.name}.weight`)!.buffer,
+          x: b.input.buffer, w: this.layer(b.name).effective, dy: g, dx, dw: this.grads.get(`${b.name}.weight`)!.buffer,
           db: this.grads.get(`${b.name}.bias`)!.buffer, n, inF: b.inF, outF: b.outF,
         }));
         g = dx;
@@ -262,7 +274,7 @@ export class Network {
         g = dx;
       } else {
         const dims = { ...b.dims, n };
-        const layer = this.convs.find((c) => c.name === b.spec.name)!;
+        const layer = this.layer(b.spec.name);
         const dpre = next();
         train.push(prepareBatchNormBackward(ctx, {
           dy: g, x: b.pre.buffer, y: b.out.buffer, relu: true, gamma: P(`${b.bn}.gamma`),

@@ -135,6 +135,7 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
   });
   const history = await trainer.run();
   if (values['save-checkpoint']) writeFileSync(values['save-checkpoint'], new Uint8Array(await trainer.checkpoint()));
+  if (values['save-model']) writeFileSync(values['save-model'], new Uint8Array(await trainer.exportModel()));
   trainer.destroy();
   const last = history[history.length - 1];
   const result: TrainRunResult = {

@@ -19,6 +19,7 @@ import {
 } from './metrics';
 import type { EpochMetrics, MaskSnapshot, StepMetrics, TrainConfig } from './protocol';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
+import { exportModel } from '../nn/export';
 
 export interface TrainerData {
   train: ImageSet;
@@ -97,6 +98,7 @@ export class Trainer {
     this.net = new Network(ctx, modelSpec(c.model), {
       maxBatch: this.maxBatch,
       separateEffectiveWeights: c.sparsity.method !== 'dense',
+      sparsifyClassifier: c.sparsity.sparsifyClassifier,
     });
     this.net.params.initialise(deriveSeed(c.seed, 1));
     this.sparsity = createSparsityRuntime(ctx, this.net, c.sparsity);
@@ -311,7 +313,7 @@ export class Trainer {
   }
 
   /** Test-set loss, accuracy and confusion matrix (BN running statistics, current effective weights). */
-  async evaluate(): Promise<{ loss: number; accuracy: number; confusion: number[][] }> {
+  async evaluate(): Promise<{ loss: number; accuracy: number; confusion: number[][]; predictions: Uint8Array }> {
     const n = this.data.test.n;
     const B = Math.min(this.maxBatch, n);
     const predictions = new Uint8Array(n);
@@ -329,7 +331,10 @@ export class Trainer {
       predictions.set(argmaxRows(logits, this.net.classes), first);
     }
     const m = decodeLossMetrics(await readBuffer(this.ctx, this.net.evalMetrics.buffer, 16));
-    return { loss: m.lossSum / Math.max(1, m.samples), accuracy: m.correct / Math.max(1, m.samples), confusion: confusionMatrix(this.data.test.labels, predictions, this.net.classes) };
+    return {
+      loss: m.lossSum / Math.max(1, m.samples), accuracy: m.correct / Math.max(1, m.samples),
+      confusion: confusionMatrix(this.data.test.labels, predictions, this.net.classes), predictions,
+    };
   }
 
   private bnNames(): string[] {
@@ -389,6 +394,31 @@ export class Trainer {
       mask,
       denseGroups: denseGroupFlags(mask, M),
     }));
+  }
+
+  /**
+   * The trained model as a model file (src/nn/export.ts): N:M convs packed from W⊙m with the
+   * epoch-end masks (MaxQ soft factors folded in), BN running statistics, the input normalisation.
+   */
+  async exportModel(): Promise<ArrayBuffer> {
+    this.submit((pass) => this.sparsity.encodeMaskUpdate(pass));
+    const masks = await this.sparsity.readMasks();
+    const params = await this.net.params.read();
+    // An N:M classifier is stored as its effective weights W⊙m (the file packs convs only).
+    if (masks.fc) {
+      params['fc.weight'] = params['fc.weight'].map((w, i) => w * masks.fc[i]);
+      delete masks.fc;
+    }
+    const { N, M, method } = this.config.sparsity;
+    return exportModel({
+      spec: this.config.model,
+      params,
+      masks,
+      sparsity: method === 'dense' ? null : { N, M },
+      normalisation: this.stats,
+      classNames: this.data.classNames,
+      bnEps: this.net.opts.bnEps ?? 1e-5,
+    });
   }
 
   // ---- checkpoints -------------------------------------------------------------------------

@@ -111,7 +111,14 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
         .catch((e: unknown) => fail(...classify(e)));
       break;
     case 'export-model':
-      fail('internal', 'Exporting the packed model is not available in this build yet.');
+      if (!trainer) {
+        fail('bad-config', 'There is no trained model to export yet: start a run first.');
+        break;
+      }
+      trainer
+        .exportModel()
+        .then((bytes) => post({ type: 'export-model', bytes }, [bytes]))
+        .catch((e: unknown) => fail(...classify(e)));
       break;
   }
 };

@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { useGpu } from '../helpers/gpu';
 import { defaultSharedDir } from '../../src/data/trace-node';
-import { balancedSubset, chwToHwc, parseCifarBinary, type ImageSet } from '../../src/data';
+import { balancedSubset, chwToHwc, CIFAR10_CLASS_NAMES, parseCifarBinary, type ImageSet } from '../../src/data';
 import { Trainer, type TrainerData } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
 import type { StepMetrics, TrainConfig } from '../../src/train/protocol';
+import { parseModelFile } from '../../src/nn/export';
+import { PackedModel } from '../../src/nn/packed-model';
 
 const gpu = useGpu();
 
@@ -22,7 +24,7 @@ const testAll = load('test_batch.bin');
 
 function data(perClass: number, testN: number): TrainerData {
   const test = { images: testAll.images.slice(0, testN * 3072), labels: testAll.labels.slice(0, testN), n: testN };
-  return { train: balancedSubset(trainAll, perClass), test, classNames: [] };
+  return { train: balancedSubset(trainAll, perClass), test, classNames: [...CIFAR10_CLASS_NAMES] };
 }
 
 const base: TrainConfig = {
@@ -57,17 +59,28 @@ describe('trainer', () => {
     expect(confusionTotal).toBe(300);
   });
 
-  it('MaxQ 2:4 with an incremental window ends N:M sparse, with soft factors in [1, 3]', async () => {
-    const cfg: TrainConfig = { ...base, epochs: 2, sparsity: { ...DEFAULT_SPARSITY, method: 'maxq', N: 2, M: 4, window: [0, 1] } };
+  it('MaxQ 2:4 (classifier too) with an incremental window ends N:M sparse, soft factors in [1, 3], and exports a packed model', async () => {
+    const cfg: TrainConfig = { ...base, epochs: 2, sparsity: { ...DEFAULT_SPARSITY, method: 'maxq', N: 2, M: 4, window: [0, 1], sparsifyClassifier: true } };
     const t = new Trainer(gpu(), cfg, data(10, 64), {});
     const h = await t.run();
     expect(h[0].p).toBe(1);
     expect(h[1].p).toBe(0);
+    expect(Object.keys(h[1].sparseGroupFraction).sort()).toEqual(['conv2', 'conv3', 'conv4', 'conv5', 'fc']);
     for (const f of Object.values(h[1].sparseGroupFraction)) expect(f).toBe(1);
     for (const k of Object.values(h[1].keptFraction)) expect(k).toBeCloseTo(0.5, 10);
     expect(h[1].softFactors!.counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     const masks = await t.sparsity.readMasks();
     for (const m of Object.values(masks)) for (const v of m) expect(v === 0 || (v >= 1 && v <= 3)).toBe(true);
+    // The exported model (packed 2:4, soft factors folded) predicts what the trained model does in eval mode.
+    const trained = await t.evaluate();
+    const file = parseModelFile(await t.exportModel());
+    expect(file.sparsity).toEqual({ N: 2, M: 4 });
+    const packed = new PackedModel(gpu(), file);
+    const ev = await packed.evaluate(t.data.test);
+    const agree = ev.predictions.filter((p, i) => p === trained.predictions[i]).length;
+    console.log(`[trainer] exported packed model: accuracy ${ev.accuracy} vs trained ${trained.accuracy}; ${agree}/${ev.predictions.length} predictions agree`);
+    expect(agree).toBeGreaterThanOrEqual(ev.predictions.length - 1);
+    packed.destroy();
     t.destroy();
   });
 
