@@ -11,7 +11,7 @@ export function AccuracyChart() {
   const runs = useChartRuns();
   const any = runs.some((r) => r.run.epochs.length > 0);
   return (
-    <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images." empty={any ? null : 'Appears at the end of the first epoch.'}>
+    <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images. Dotted (with BN recalibration): test before recalibrating." empty={any ? null : 'Appears at the end of the first epoch.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart title="Train and test accuracy per epoch" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
@@ -23,6 +23,9 @@ export function AccuracyChart() {
           {runs.flatMap(({ run, color, label }) => [
             <Line key={`${run.id}-test`} data={run.epochs} dataKey="testAcc" name={`${label} · test`} stroke={color} strokeWidth={3} dot isAnimationActive={false} />,
             <Line key={`${run.id}-train`} data={run.epochs} dataKey="trainAcc" name={`${label} · train`} stroke={color} strokeWidth={2} strokeDasharray="6 4" dot={false} isAnimationActive={false} />,
+            ...(run.config.bnRecalibration
+              ? [<Line key={`${run.id}-raw`} data={run.epochs} dataKey="testAccRaw" name={`${label} · test before BN recalibration`} stroke={color} strokeWidth={2} strokeDasharray="1 4" dot={false} isAnimationActive={false} />]
+              : []),
           ])}
         </LineChart>
       </ResponsiveContainer>
