@@ -1,10 +1,12 @@
 // Our kernels on the benchmark cases in Node through Dawn (the `webgpu` package): the same cases as
-// the browser page, ours only. Run by bench/run.ts, or alone:
+// the browser page, ours only, plus the baseline where it is ours too (sparse vs dense kernel, mask
+// update vs dense step); with --quick the images/s cases are left to the browser (they would add
+// about a minute). Run by bench/run.ts, or alone:
 //   node scripts/with-gpu-env.mjs node --import tsx --import ./scripts/raw-loader.mjs bench/node.ts [--quick] [--only id,id] [--out file.json]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { acquireNodeGpu } from '../src/gpu/node-gpu';
-import { benchCases, caseFlops } from './cases/defs';
+import { baselineKind, benchCases, caseFlops, relDiff } from './cases/defs';
 import { runOurs } from './cases/ours';
 
 export interface NodeCaseResult {
@@ -12,6 +14,10 @@ export interface NodeCaseResult {
   ms?: number;
   runs?: number;
   gflops?: number;
+  /** Cases whose baseline is ours: its time here, speedup = baseline ms / ours ms, and the agreement. */
+  baseline?: { ms: number; runs: number };
+  speedup?: number;
+  relDiff?: number;
   error?: string;
 }
 
@@ -24,17 +30,26 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } },
 });
 const only = values.only?.split(',');
-const cases = benchCases(values.quick).filter((c) => !only || only.includes(c.id));
+const cases = benchCases(values.quick).filter((c) => (!only || only.includes(c.id)) && !(values.quick && c.kind === 'train_ips'));
 
 const ctx = await acquireNodeGpu();
 const results: NodeResults = { adapter: ctx.describe(), cases: [] };
 console.log(`[node] adapter: ${results.adapter}`);
 for (const c of cases) {
   try {
-    const { ms, runs } = await runOurs(ctx, c);
-    const gflops = caseFlops(c) / ms / 1e6;
-    results.cases.push({ id: c.id, ms, runs, gflops });
-    console.log(`[node] ${c.id}: ${ms.toFixed(0)} ms, ${gflops.toFixed(3)} GFLOP/s`);
+    const ours = await runOurs(ctx, c);
+    const flops = caseFlops(c).ours;
+    const r: NodeCaseResult = { id: c.id, ms: ours.ms, runs: ours.runs, gflops: flops === undefined ? undefined : flops / ours.ms / 1e6 };
+    let line = `${ours.ms.toFixed(0)} ms`;
+    if (baselineKind(c) === 'ours') {
+      const base = await runOurs(ctx, c, 'baseline');
+      r.baseline = { ms: base.ms, runs: base.runs };
+      r.speedup = base.ms / ours.ms;
+      if (ours.outputs.length) r.relDiff = relDiff(ours.outputs, base.outputs);
+      line += `, baseline ${base.ms.toFixed(0)} ms, speedup ${r.speedup.toFixed(2)}×`;
+    }
+    results.cases.push(r);
+    console.log(`[node] ${c.id}: ${line}`);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     results.cases.push({ id: c.id, error });

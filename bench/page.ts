@@ -1,30 +1,17 @@
 // Benchmark page script: acquires our GPU context and TF.js's WebGPU backend, then exposes
-// window.nmpBench.runCase(id) — ours and the TF.js baseline on identical inputs, with their agreement.
+// window.nmpBench.runCase(id) — ours and the case's baseline (TF.js, or our own dense kernel/step)
+// on identical inputs, with their agreement.
 import { acquireGpu } from '../src/gpu/device';
-import { benchCases, type BenchApi, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
+import { baselineKind, baselineName, benchCases, relDiff, type BenchApi, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
 import { runOurs } from './cases/ours';
 import { BASELINE_NAME, initTf, runTf } from './cases/tfjs';
+import { initialParams } from './cases/train';
 
 const quick = new URLSearchParams(location.search).has('quick');
 const log = (line: string) => {
   const el = document.getElementById('log');
   if (el) el.textContent += `${line}\n`;
 };
-
-/** ‖a − b‖₂ / ‖b‖₂ over all outputs together. */
-function relDiff(a: Float32Array[], b: Float32Array[]): number {
-  let num = 0;
-  let den = 0;
-  a.forEach((x, i) => {
-    const y = b[i];
-    if (x.length !== y.length) throw new Error(`output ${i}: ours has ${x.length} values, the baseline ${y.length}`);
-    for (let j = 0; j < x.length; j++) {
-      num += (x[j] - y[j]) ** 2;
-      den += y[j] ** 2;
-    }
-  });
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-}
 
 const ctxPromise = acquireGpu();
 
@@ -43,14 +30,22 @@ async function runCase(id: string): Promise<CaseResult> {
   const ctx = await ctxPromise;
   log(`${id}: ours…`);
   const ours = await runOurs(ctx, c);
-  log(`${id}: ours ${ours.ms.toFixed(0)} ms; TF.js…`);
-  const base = await runTf(c);
-  log(`${id}: TF.js ${base.ms.toFixed(0)} ms`);
+  const kind = baselineKind(c);
+  const name = baselineName(c, BASELINE_NAME);
+  if (kind === null || name === null) {
+    log(`${id}: ours ${ours.ms.toFixed(0)} ms`);
+    return { id, ours: { ms: ours.ms, runs: ours.runs }, baseline: null };
+  }
+  log(`${id}: ours ${ours.ms.toFixed(0)} ms; ${name}…`);
+  const base = kind === 'ours'
+    ? await runOurs(ctx, c, 'baseline')
+    : await runTf(c, c.kind === 'train_step' ? await initialParams(ctx) : undefined);
+  log(`${id}: ${name} ${base.ms.toFixed(0)} ms`);
   return {
     id,
     ours: { ms: ours.ms, runs: ours.runs },
-    baseline: { name: BASELINE_NAME, ms: base.ms, runs: base.runs },
-    relDiff: relDiff(ours.outputs, base.outputs),
+    baseline: { name, ms: base.ms, runs: base.runs },
+    relDiff: ours.outputs.length ? relDiff(ours.outputs, base.outputs) : undefined,
   };
 }
 

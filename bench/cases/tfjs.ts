@@ -1,9 +1,10 @@
-// The baseline: TensorFlow.js 4.22 on its WebGPU backend, same cases and inputs as ours.
-// A warm-up (shader compilation and input upload), then timed runs (timing.ts) of the ops plus
-// `await data()` on every result. Browser only.
+// The baseline: TensorFlow.js 4.22 on its WebGPU backend, same cases and inputs as ours (kernel
+// cases here, the training step in tfjs-train.ts). A warm-up (shader compilation and input upload),
+// then timed runs (timing.ts) of the ops plus `await data()` on every result. Browser only.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { convInputs, matmulInputs, type BenchCase, type ConvCase, type MatmulCase } from './defs';
+import { hwioToOhwi, ohwiToHwio, tfTrainStep } from './tfjs-train';
 import { timeRuns } from './timing';
 
 export const BASELINE_NAME = 'tfjs-4.22-webgpu';
@@ -16,26 +17,19 @@ export async function initTf(): Promise<string> {
 }
 
 interface TfPrepared {
+  /** Timed, with `await data()` on every result. */
   run: () => tf.Tensor[];
-  /** Results to the layouts of defs.ts (NHWC, OHWI). */
-  toOurLayout: (outputs: Float32Array[]) => Float32Array[];
-  inputs: tf.Tensor[];
+  /** Untimed, after the warm-up: what is compared with ours, in the layouts of defs.ts (NHWC, OHWI). */
+  outputs: (results: Float32Array[]) => Promise<Float32Array[]>;
+  dispose: () => void;
 }
 
 function prepareMatmul(c: MatmulCase): TfPrepared {
   const { a, b } = matmulInputs(c);
   const ta = tf.tensor2d(a, [c.M, c.K]);
   const tb = tf.tensor2d(b, [c.K, c.N]);
-  return { run: () => [tf.matMul(ta, tb)], toOurLayout: (o) => o, inputs: [ta, tb] };
+  return { run: () => [tf.matMul(ta, tb)], outputs: async (o) => o, dispose: () => tf.dispose([ta, tb]) };
 }
-
-/** OHWI → HWIO (TF.js filter layout) and back. */
-function ohwiToHwio(w: Float32Array, o: number, hwi: number): Float32Array {
-  const out = new Float32Array(w.length);
-  for (let i = 0; i < o; i++) for (let j = 0; j < hwi; j++) out[j * o + i] = w[i * hwi + j];
-  return out;
-}
-const hwioToOhwi = (w: Float32Array, o: number, hwi: number) => ohwiToHwio(w, hwi, o);
 
 function prepareConv(c: ConvCase): TfPrepared {
   const data = convInputs(c);
@@ -51,8 +45,8 @@ function prepareConv(c: ConvCase): TfPrepared {
   if (c.kind === 'conv_fwd') {
     return {
       run: () => layers.map(({ x, w }) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')),
-      toOurLayout: (o) => o,
-      inputs,
+      outputs: async (o) => o,
+      dispose: () => tf.dispose(inputs),
     };
   }
   // The two kernels tf.grad(conv2d) dispatches, called directly so no forward pass is timed.
@@ -62,25 +56,35 @@ function prepareConv(c: ConvCase): TfPrepared {
         tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: shape }) as tf.Tensor,
         tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, l.c, l.o] }) as tf.Tensor,
       ]),
-    toOurLayout: (o) => o.map((a, i) => (i % 2 === 0 ? a : hwioToOhwi(a, c.layers[i >> 1].o, 9 * c.layers[i >> 1].c))),
-    inputs,
+    outputs: async (o) => o.map((a, i) => (i % 2 === 0 ? a : hwioToOhwi(a, c.layers[i >> 1].o, 9 * c.layers[i >> 1].c))),
+    dispose: () => tf.dispose(inputs),
   };
 }
 
-export async function runTf(c: BenchCase): Promise<{ ms: number; runs: number; outputs: Float32Array[] }> {
-  const p = c.kind === 'matmul' ? prepareMatmul(c) : prepareConv(c);
+/** A step of the reference CNN from weights `initial`; outputs: the warm-up step's parameter updates. */
+function prepareTrain(batch: number, initial: Record<string, Float32Array>): TfPrepared {
+  const t = tfTrainStep(batch, initial);
+  return { run: () => t.step(), outputs: () => t.updates(), dispose: () => t.dispose() };
+}
+
+/** `initial`: our initial weights (logical shapes), needed by the training-step case. */
+export async function runTf(c: BenchCase, initial?: Record<string, Float32Array>): Promise<{ ms: number; runs: number; outputs: Float32Array[] }> {
+  let p: TfPrepared;
+  if (c.kind === 'matmul') p = prepareMatmul(c);
+  else if (c.kind === 'conv_fwd' || c.kind === 'conv_bwd') p = prepareConv(c);
+  else if (c.kind === 'train_step' && initial) p = prepareTrain(c.batch, initial);
+  else throw new Error(`${c.id}: no TF.js baseline`);
   try {
-    const once = async () => {
+    const { ms, runs, value } = await timeRuns(async (warmup) => {
       const t0 = performance.now();
       const ys = p.run();
-      const value = await Promise.all(ys.map((y) => y.data() as Promise<Float32Array>));
+      const results = await Promise.all(ys.map((y) => y.data() as Promise<Float32Array>));
       const ms = performance.now() - t0;
       tf.dispose(ys);
-      return { ms, value };
-    };
-    const { ms, runs, value } = await timeRuns(once);
-    return { ms, runs, outputs: p.toOurLayout(value) };
+      return { ms, value: warmup ? await p.outputs(results) : [] };
+    });
+    return { ms, runs, outputs: value };
   } finally {
-    tf.dispose(p.inputs);
+    p.dispose();
   }
 }

@@ -7,20 +7,16 @@ const BUDGET_MS = 2000;
 export interface Timed<T> {
   ms: number;
   runs: number;
-  /** The last run's value (outputs, for comparing ours with the baseline). */
+  /** The warm-up run's value: it started from the prepared state, the same for ours and the baseline. */
   value: T;
 }
 
-/** `once` does one full run and returns its wall time in ms and its value. */
-export async function timeRuns<T>(once: () => Promise<{ ms: number; value: T }>): Promise<Timed<T>> {
-  await once(); // warm-up: shader compilation, input upload
+/** `once(warmup)` does one full run and returns its wall time in ms and (in the warm-up) its value. */
+export async function timeRuns<T>(once: (warmup: boolean) => Promise<{ ms: number; value: T }>): Promise<Timed<T>> {
+  const { value } = await once(true); // warm-up: shader compilation, input upload
   const times: number[] = [];
-  let value: T;
-  do {
-    const r = await once();
-    times.push(r.ms);
-    value = r.value;
-  } while (times.length < MAX_RUNS && times.reduce((a, b) => a + b, 0) < BUDGET_MS);
+  do times.push((await once(false)).ms);
+  while (times.length < MAX_RUNS && times.reduce((a, b) => a + b, 0) < BUDGET_MS);
   times.sort((a, b) => a - b);
   return { ms: times[times.length >> 1], runs: times.length, value };
 }
