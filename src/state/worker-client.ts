@@ -73,8 +73,9 @@ function onMessage(msg: FromWorker): void {
       return;
     }
     case 'error': {
-      if (modelWaiters.length > 0 && msg.kind === 'internal') {
-        // The answer to 'export-model' when the worker cannot export: the run itself is fine.
+      if (modelWaiters.length > 0 && msg.kind !== 'device-lost') {
+        // The answer to 'export-model' when the worker cannot export (only asked while paused or
+        // finished, when nothing else can fail): the run itself is fine.
         for (const w of modelWaiters) w.reject(new Error(msg.message));
         modelWaiters = [];
         swallowErrorState = true;

@@ -1,10 +1,12 @@
 // The playground training for real in headless Chromium (the training worker on WebGPU/SwiftShader,
-// about a thousand times slower than a GPU, so the runs are tiny): a preset trains an epoch and the
-// charts and masks update; pause, one step and resume (buttons and keys); two runs overlay in compare.
+// about a thousand times slower than a GPU, so the runs are tiny): a preset trains an epoch, the
+// charts and masks update and the packed model exports; pause, one step and resume (buttons and keys); two runs overlay in compare.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshot, startVite, type DevServer } from './helpers';
-import { openPlayground } from './fixtures/playground-page';
+import { openFileMenu, openPlayground } from './fixtures/playground-page';
+import { parseModelFile } from '../../src/nn/export';
 
 let server: DevServer;
 let browser: Browser;
@@ -68,6 +70,12 @@ describe('playground training', () => {
     expect(await page.getByTestId('packed-saved').textContent()).toMatch(/\d+% smaller/);
     expect(await page.getByTestId('progress-text').textContent()).toMatch(/Epoch 1\/1 · step 7\/7/);
     expect(await page.getByTestId('result-row').count()).toBe(1);
+    // The trained model in packed form, from the worker: a model file that parses back.
+    await openFileMenu(page);
+    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), page.getByTestId('export-model').click()]);
+    const model = parseModelFile(readFileSync((await dl.path())!), dl.suggestedFilename());
+    expect(model.sparsity).toEqual({ N: 2, M: 4 });
+    expect(model.classNames).toHaveLength(10);
     await page.getByTestId('mask-views').scrollIntoViewIfNeeded();
     await screenshot(page, 'playground-trained');
     expect(errors).toEqual([]);
