@@ -5,33 +5,7 @@ import {
   batchNormBackwardRef, batchNormEvalForwardRef, batchNormRunningUpdateRef, batchNormTrainForwardRef,
 } from '../../src/reference/batchnorm';
 import { mulberry32, randomArray } from '../../src/reference/random';
-
-const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
-
-function numericGrad(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
-  const g = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    x[i] = v + h;
-    const up = f(x);
-    x[i] = v - h;
-    const down = f(x);
-    x[i] = v;
-    g[i] = (up - down) / (2 * h);
-  }
-  return g;
-}
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < got.length; i++) {
-    if (Math.abs(got[i] - want[i]) > tol * (1 + Math.abs(want[i]))) throw new Error(`entry ${i}: got ${got[i]}, want ${want[i]}`);
-  }
-}
+import { dot, numericGrad, expectClose } from '../helpers/numeric';
 
 describe('batch norm reference', () => {
   it('normalises with the batch mean and biased variance (hand case)', () => {
