@@ -126,5 +126,6 @@ export function runFromSavedFile(text: string, fileName: string): RunRecord {
   const file = parseSavedRun(text, fileName);
   let run: RunRecord = { ...newRun(file.config, 'file', file.name || fileName), startedAt: file.startedAt };
   for (const msg of savedRunMessages(file, file.decodedMasks)) run = applyMessage(run, msg);
-  return { ...run, status: file.status === 'error' ? 'error' : 'done' };
+  // A file never holds a run that can continue: one saved mid-run reads as stopped.
+  return { ...run, status: file.status === 'running' || file.status === 'paused' ? 'stopped' : file.status };
 }

@@ -1,6 +1,6 @@
 // Files in and out: open a saved run (replayed into charts and masks without training), save the
 // viewed run, its metrics as CSV or JSON, and the trained model in packed N:M form from the worker.
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { epochsCsv, fileStem, stepsCsv } from '../../state/metrics-export';
 import { useRuns, viewedRun } from '../../state/runs';
 import { encodeSavedRun, runFromSavedFile } from '../../state/saved-run';
@@ -16,6 +16,7 @@ export function FileMenu() {
   const run = useRuns((s) => viewedRun(s));
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const openId = useId();
+  const menu = useRef<HTMLDetailsElement>(null);
   const say = (text: string, error = false) => setMessage({ text, error });
   const stem = run ? fileStem(run) : 'run';
   const exportModel = () => {
@@ -25,14 +26,19 @@ export function FileMenu() {
     );
   };
   return (
-    <details className="file-menu" data-testid="file-menu">
+    <details className="file-menu" data-testid="file-menu" ref={menu}>
       <summary>Files</summary>
       <div className="file-menu-body">
         <input id={openId} type="file" accept=".json,application/json" className="visually-hidden-input" data-testid="open-run"
           onChange={(e) => {
             const f = e.target.files?.[0];
             e.target.value = '';
-            if (f) openRunFile(f).then(() => say(`Opened ${f.name}.`), (err: unknown) => say(err instanceof Error ? err.message : String(err), true));
+            if (!f) return;
+            openRunFile(f).then(() => {
+              say(`Opened ${f.name}.`);
+              // Fold the menu away so the opened run's charts are in view.
+              if (menu.current) menu.current.open = false;
+            }, (err: unknown) => say(err instanceof Error ? err.message : String(err), true));
           }} />
         <label htmlFor={openId} className="button-like">Open a saved run…</label>
         <button type="button" disabled={!run} data-testid="save-run"
