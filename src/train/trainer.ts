@@ -390,8 +390,9 @@ export class Trainer {
       shape: this.net.params.get(`${layer}.weight`).shape as [number, number, number, number],
       N,
       M,
-      weights: weights[`${layer}.weight`],
-      mask,
+      // Copies: snapshots may be transferred to another thread, and the trainer keeps its masks.
+      weights: weights[`${layer}.weight`].slice(),
+      mask: mask.slice(),
       denseGroups: denseGroupFlags(mask, M),
     }));
   }
