@@ -4,12 +4,12 @@
 // Layout: X row-major read as vec4 (K % 4 == 0); values f32 [rows, slots];
 //   pmeta u32 [rows, words]; y row-major [P, rows].
 // Entry points and dispatch shapes (linear workgroup id over x, y; WG invocations per workgroup):
-//   mm_2of4: one invocation per (block of 4 rows of X, row of W), W row fastest. Per group one
-//            vec4 load of X per row, the group's two values expanded to a dense vec4 by lane
-//            compares, and a dot; the 8 groups of a meta word are unrolled by hand (SwiftShader
-//            does not unroll loops).
-//   mm_nm:   the same tiling for any N:M: a scalar gather per kept value.
-//   mv_2of4: P = 1: one invocation per 4 rows of W sharing each X vec4.
+//   mm_2of4: one invocation per 8 rows of X × 4 rows of W (W block fastest). Per group: one vec4
+//            of X per X row, shared by the 4 W rows, each of which picks its two kept entries
+//            with selects (no gathers, no multiplies by zero).
+//   mm_nm:   one invocation per 4 rows of X × 1 row of W, any N:M: a scalar gather per kept value.
+//   mv_2of4: P = 1: one invocation per 4 rows of W sharing each X vec4, picking as mm_2of4 does;
+//            the 8 groups of a meta word are unrolled by hand (SwiftShader does not unroll loops).
 //   mv_nm:   P = 1, any N:M: one invocation per row of W.
 override WG: u32 = 64u;
 
@@ -24,75 +24,108 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-const LANES = vec4<u32>(0u, 1u, 2u, 3u);
-
 fn linear_id(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
   return (wid.x + wid.y * nwg.x) * WG + lid;
 }
 
 fn store(pi: u32, r: u32, v: f32) {
-  if (pi < p.P) {
+  if (pi < p.P && r < p.rows) {
     let i = pi * p.rows + r;
     y[i] = select(v, y[i] + v, p.accumulate != 0u);
   }
-}
-
-// The dense vec4 of one 2:4 group: its two values at the positions in the low 4 bits of code.
-fn expand(v: vec2<f32>, code: u32) -> vec4<f32> {
-  return select(vec4<f32>(0.0), vec4<f32>(v.x), LANES == vec4<u32>(code & 3u)) +
-         select(vec4<f32>(0.0), vec4<f32>(v.y), LANES == vec4<u32>((code >> 2u) & 3u));
-}
-
-// The two values of 2:4 group g (slot 2g, 2g + 1 of the row's values; scalar loads, so any
-// buffer size and offset works).
-fn pair(g: u32) -> vec2<f32> {
-  return vec2<f32>(values[2u * g], values[2u * g + 1u]);
 }
 
 fn xs(i: u32) -> f32 {
   return x[i >> 2u][i & 3u];
 }
 
-// Group g of one W row against 4 rows of X (vec4 offsets xo).
-fn grp(xo: vec4<u32>, g: u32, v: vec2<f32>, code: u32) -> vec4<f32> {
-  let e = expand(v, code);
-  return vec4<f32>(dot(x[xo.x + g], e), dot(x[xo.y + g], e), dot(x[xo.z + g], e), dot(x[xo.w + g], e));
+// The two values of 2:4 group g (slots 2g and 2g + 1 of the row-major values).
+fn pair(g: u32) -> vec2<f32> {
+  return vec2<f32>(values[2u * g], values[2u * g + 1u]);
+}
+
+// Where the two kept activations of a 2:4 group sit, from its 4-bit code i0 | i1 << 2. Indices
+// are increasing (packing.wgsl), so i0 ∈ {0, 1, 2} and i1 ∈ {1, 2, 3}: two selects pick each.
+fn conds(code: u32) -> vec4<bool> {
+  let i0 = code & 3u;
+  let i1 = (code >> 2u) & 3u;
+  return vec4<bool>(i0 != 0u, i0 == 2u, i1 == 3u, i1 == 2u);
+}
+
+// Partial dot product of one group: values v against the kept two of xv.
+fn kept(xv: vec4<f32>, v: vec2<f32>, s: vec4<bool>) -> f32 {
+  return v.x * select(xv.x, select(xv.y, xv.z, s.y), s.x) + v.y * select(select(xv.y, xv.z, s.w), xv.w, s.z);
+}
+
+// Group g of 4 W rows (values v0…v3, conditions s0…s3) against one vec4 of X.
+fn rows4(xv: vec4<f32>, v0: vec2<f32>, v1: vec2<f32>, v2: vec2<f32>, v3: vec2<f32>,
+         s0: vec4<bool>, s1: vec4<bool>, s2: vec4<bool>, s3: vec4<bool>) -> vec4<f32> {
+  return vec4<f32>(kept(xv, v0, s0), kept(xv, v1, s1), kept(xv, v2, s2), kept(xv, v3, s3));
 }
 
 @compute @workgroup_size(WG)
 fn mm_2of4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
   let id = linear_id(wid, nwg, lid);
-  let r = id % p.rows;
-  let p0 = (id / p.rows) * 4u;
+  let rb = (p.rows + 3u) / 4u;
+  let r0 = (id % rb) * 4u;
+  let p0 = (id / rb) * 8u;
   if (p0 >= p.P) { return; }
   let k4 = p.K / 4u;
-  let last = p.P - 1u;
   // Rows past the end are clamped (their results are not stored).
-  let xo = vec4<u32>(p0, min(p0 + 1u, last), min(p0 + 2u, last), min(p0 + 3u, last)) * k4;
-  let vb = r * k4;
-  let mb = r * p.words;
-  var acc = vec4<f32>(0.0);
-  let full = k4 / 8u;
-  for (var wi = 0u; wi < full; wi++) {
-    let c = pmeta[mb + wi];
-    let g = wi * 8u;
-    acc += grp(xo, g, pair(vb + g), c);
-    acc += grp(xo, g + 1u, pair(vb + g + 1u), c >> 4u);
-    acc += grp(xo, g + 2u, pair(vb + g + 2u), c >> 8u);
-    acc += grp(xo, g + 3u, pair(vb + g + 3u), c >> 12u);
-    acc += grp(xo, g + 4u, pair(vb + g + 4u), c >> 16u);
-    acc += grp(xo, g + 5u, pair(vb + g + 5u), c >> 20u);
-    acc += grp(xo, g + 6u, pair(vb + g + 6u), c >> 24u);
-    acc += grp(xo, g + 7u, pair(vb + g + 7u), c >> 28u);
+  let lr = p.rows - 1u;
+  let vb = vec4<u32>(r0, min(r0 + 1u, lr), min(r0 + 2u, lr), min(r0 + 3u, lr)) * k4;
+  let mb = vb / k4 * p.words;
+  let lp = p.P - 1u;
+  let xa = vec4<u32>(p0, min(p0 + 1u, lp), min(p0 + 2u, lp), min(p0 + 3u, lp)) * k4;
+  let xb = vec4<u32>(min(p0 + 4u, lp), min(p0 + 5u, lp), min(p0 + 6u, lp), min(p0 + 7u, lp)) * k4;
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  var g = 0u;
+  for (var wi = 0u; wi < p.words; wi++) {
+    var c = vec4<u32>(pmeta[mb.x + wi], pmeta[mb.y + wi], pmeta[mb.z + wi], pmeta[mb.w + wi]);
+    let gEnd = min(g + 8u, k4);
+    for (; g < gEnd; g++) {
+      let s0 = conds(c.x);
+      let s1 = conds(c.y);
+      let s2 = conds(c.z);
+      let s3 = conds(c.w);
+      c = c >> vec4<u32>(4u);
+      let v0 = pair(vb.x + g);
+      let v1 = pair(vb.y + g);
+      let v2 = pair(vb.z + g);
+      let v3 = pair(vb.w + g);
+      a0 += rows4(x[xa.x + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a1 += rows4(x[xa.y + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a2 += rows4(x[xa.z + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a3 += rows4(x[xa.w + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a4 += rows4(x[xb.x + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a5 += rows4(x[xb.y + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a6 += rows4(x[xb.z + g], v0, v1, v2, v3, s0, s1, s2, s3);
+      a7 += rows4(x[xb.w + g], v0, v1, v2, v3, s0, s1, s2, s3);
+    }
   }
-  for (var g = full * 8u; g < k4; g++) {
-    acc += grp(xo, g, pair(vb + g), pmeta[mb + full] >> ((g % 8u) * 4u));
-  }
-  store(p0, r, acc.x);
-  store(p0 + 1u, r, acc.y);
-  store(p0 + 2u, r, acc.z);
-  store(p0 + 3u, r, acc.w);
+  store4(p0, r0, a0);
+  store4(p0 + 1u, r0, a1);
+  store4(p0 + 2u, r0, a2);
+  store4(p0 + 3u, r0, a3);
+  store4(p0 + 4u, r0, a4);
+  store4(p0 + 5u, r0, a5);
+  store4(p0 + 6u, r0, a6);
+  store4(p0 + 7u, r0, a7);
+}
+
+fn store4(pi: u32, r0: u32, v: vec4<f32>) {
+  store(pi, r0, v.x);
+  store(pi, r0 + 1u, v.y);
+  store(pi, r0 + 2u, v.z);
+  store(pi, r0 + 3u, v.w);
 }
 
 @compute @workgroup_size(WG)
@@ -123,11 +156,11 @@ fn mm_nm(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
   store(p0 + 3u, r, acc.w);
 }
 
-// Group g of 4 W rows (group offsets vb, codes in the low 4 bits of c) against the X vector.
+// Group g of the 4 W rows at value offsets vb (codes in the low 4 bits of c) against the X vector.
 fn mvg(g: u32, vb: vec4<u32>, c: vec4<u32>) -> vec4<f32> {
   let xv = x[g];
-  return vec4<f32>(dot(xv, expand(pair(vb.x + g), c.x)), dot(xv, expand(pair(vb.y + g), c.y)),
-                   dot(xv, expand(pair(vb.z + g), c.z)), dot(xv, expand(pair(vb.w + g), c.w)));
+  return rows4(xv, pair(vb.x + g), pair(vb.y + g), pair(vb.z + g), pair(vb.w + g),
+               conds(c.x), conds(c.y), conds(c.z), conds(c.w));
 }
 
 @compute @workgroup_size(WG)
@@ -158,10 +191,7 @@ fn mv_2of4(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
     let c = vec4<u32>(pmeta[mb.x + full], pmeta[mb.y + full], pmeta[mb.z + full], pmeta[mb.w + full]);
     acc += mvg(g, vb, c >> vec4<u32>((g % 8u) * 4u));
   }
-  store(0u, r0, acc.x);
-  if (r0 + 1u < p.rows) { store(0u, r0 + 1u, acc.y); }
-  if (r0 + 2u < p.rows) { store(0u, r0 + 2u, acc.z); }
-  if (r0 + 3u < p.rows) { store(0u, r0 + 3u, acc.w); }
+  store4(0u, r0, acc);
 }
 
 @compute @workgroup_size(WG)

@@ -42,7 +42,7 @@ export function prepareSparseMatmul(ctx: GpuContext, a: SparseMatmulArgs): Dispa
   const wg = a.wg ?? 64;
   const [entryPoint, invocations] = a.P === 1
     ? [fast ? 'mv_2of4' : 'mv_nm', fast ? Math.ceil(a.rows / 4) : a.rows]
-    : [fast ? 'mm_2of4' : 'mm_nm', Math.ceil(a.P / 4) * a.rows];
+    : fast ? ['mm_2of4', Math.ceil(a.P / 8) * Math.ceil(a.rows / 4)] : ['mm_nm', Math.ceil(a.P / 4) * a.rows];
   return new Dispatch(ctx, {
     label: op, code, entryPoint, constants: { WG: wg },
     buffers: [a.x, a.values, a.meta, a.y],
