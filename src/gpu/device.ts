@@ -37,15 +37,29 @@ export class GpuContext {
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
     device.lost.then((l) => {
-      if (l.reason === 'destroyed') return;
-      const err = new DeviceLostError(
-        `The GPU device was lost (${l.reason}): ${l.message || 'no details'}. ` +
-          'Training paused; it can resume from the last checkpoint.',
-        String(l.reason),
-      );
-      this.lost = err;
-      for (const f of this.lostListeners) f(err);
+      if (l.reason !== 'destroyed') this.markLost(String(l.reason), l.message);
     });
+  }
+
+  private markLost(reason: string, message: string): void {
+    if (this.lost) return;
+    const err = new DeviceLostError(
+      `The GPU device was lost (${reason}): ${message || 'no details'}. ` +
+        'Training paused; it can resume from the last checkpoint.',
+      reason,
+    );
+    this.lost = err;
+    for (const f of this.lostListeners) f(err);
+  }
+
+  /**
+   * Takes the lost-device path exactly as a real loss does (`lost`, then the listeners), then
+   * destroys the device. A GPU cannot be made to fail on demand; the e2e test of the page's
+   * pause-and-resume and the page's development hook use this.
+   */
+  simulateLoss(): void {
+    this.markLost('simulated', 'device loss simulated on request');
+    this.device.destroy();
   }
 
   get hasTimestamps(): boolean {

@@ -169,6 +169,11 @@ export function resetRun(): void {
   useLive.getState().set({ state: 'idle', detail: '', progress: null, problem: null, checkpointEpoch: null });
 }
 
+/** Makes the worker's GPU device fail as a real loss would (for tests of pause and resume). */
+export function simulateDeviceLoss(): void {
+  post({ type: 'simulate-device-loss' });
+}
+
 /** True while a worker holds a trained (or training) model the page can export. */
 export function hasLiveModel(): boolean {
   return worker !== null;

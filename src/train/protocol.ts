@@ -103,7 +103,9 @@ export type ToWorker =
   /** Ask for a checkpoint (answered by a 'checkpoint' message). */
   | { type: 'checkpoint' }
   /** Ask for the trained model in packed N:M form (answered by 'export-model'). */
-  | { type: 'export-model' };
+  | { type: 'export-model' }
+  /** Takes the GPU's lost-device path now (GpuContext.simulateLoss): tests of the recovery. */
+  | { type: 'simulate-device-loss' };
 
 /** Worker → page. */
 export type FromWorker =
@@ -114,6 +116,7 @@ export type FromWorker =
   | { type: 'step-metrics'; metrics: StepMetrics }
   | { type: 'epoch'; metrics: EpochMetrics }
   | { type: 'masks'; epoch: number; step: number; layers: MaskSnapshot[] }
+  /** A checkpoint to resume from: `epoch` = epochs finished when it was taken. */
   | { type: 'checkpoint'; epoch: number; bytes: ArrayBuffer }
   | { type: 'export-model'; bytes: ArrayBuffer }
   | { type: 'error'; kind: TrainErrorKind; message: string };

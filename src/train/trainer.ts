@@ -34,6 +34,11 @@ export interface TrainerHooks {
   /** Mask snapshots; when absent the trainer never reads masks during training. */
   onMasks?(epoch: number, step: number, layers: MaskSnapshot[]): void;
   onState?(state: 'compiling' | 'running' | 'paused' | 'done'): void;
+  /**
+   * A checkpoint after every finished epoch but the last, taken before the next epoch starts (so
+   * it is exactly the state at the boundary); `epochsDone` counts finished epochs.
+   */
+  onCheckpoint?(epochsDone: number, bytes: ArrayBuffer): void;
 }
 
 export class TrainingDivergedError extends Error {
@@ -199,9 +204,11 @@ export class Trainer {
     this.hooks.onState?.('compiling');
     this.net.plan(this.config.batch);
     this.hooks.onState?.('running');
-    for (; this.epoch < this.config.epochs; this.epoch++) {
+    while (this.epoch < this.config.epochs) {
       const done = await this.runEpoch(this.epoch);
       if (!done) return this.history;
+      this.epoch++;
+      if (this.hooks.onCheckpoint && this.epoch < this.config.epochs) this.hooks.onCheckpoint(this.epoch, await this.checkpoint());
     }
     this.hooks.onState?.('done');
     return this.history;

@@ -74,10 +74,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     onState: (state) => post({ type: 'state', state }),
     onProgress: (p) => post({ type: 'progress', ...p }),
     onStep: (metrics) => post({ type: 'step-metrics', metrics }),
-    onEpoch: (metrics) => {
-      post({ type: 'epoch', metrics });
-      void t.checkpoint().then((bytes) => post({ type: 'checkpoint', epoch: metrics.epoch, bytes }, [bytes]));
-    },
+    onEpoch: (metrics) => post({ type: 'epoch', metrics }),
+    onCheckpoint: (epoch, bytes) => post({ type: 'checkpoint', epoch, bytes }, [bytes]),
     onMasks: (epoch, step, layers) => post({ type: 'masks', epoch, step, layers }, transferOf(layers)),
   });
   trainer = t;
@@ -109,6 +107,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
         ?.checkpoint()
         .then((bytes) => post({ type: 'checkpoint', epoch: trainer?.epoch ?? 0, bytes }, [bytes]))
         .catch((e: unknown) => fail(...classify(e)));
+      break;
+    case 'simulate-device-loss':
+      ctx?.simulateLoss();
       break;
     case 'export-model':
       if (!trainer) {

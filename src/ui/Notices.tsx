@@ -29,12 +29,18 @@ const TITLES: Record<string, string> = {
 
 export function ProblemBanner() {
   const problem = useLive((st) => st.problem);
+  const checkpointEpoch = useLive((st) => st.checkpointEpoch);
   const clear = useLive((st) => st.set);
   if (!problem) return null;
   return (
     <div className="message problem" role="alert" data-testid="problem">
       <p><strong>{TITLES[problem.kind]}.</strong> {problem.message}</p>
       <p>{problem.advice}</p>
+      {problem.kind === 'device-lost' && (
+        <p data-testid="resume-point">
+          {checkpointEpoch ? `Resume continues from the end of epoch ${checkpointEpoch}.` : 'No epoch had finished yet: Resume starts the run from the beginning.'}
+        </p>
+      )}
       {problem.kind === 'diverged' && (
         <button type="button" className="small" onClick={() => {
           const s = useSettings.getState();

@@ -1,6 +1,7 @@
 // The playground training for real in headless Chromium (the training worker on WebGPU/SwiftShader,
 // about a thousand times slower than a GPU, so the runs are tiny): a preset trains an epoch, the
-// charts and masks update and the packed model exports; pause, one step and resume (buttons and keys); two runs overlay in compare.
+// charts and masks update and the packed model exports; pause, one step and resume (buttons and keys); a lost
+// GPU pauses and resumes from the epoch checkpoint; a diverging run stops with advice; two runs overlay in compare.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -123,6 +124,53 @@ describe('playground training', () => {
     await page.locator('h1').click();
     await page.keyboard.press('r');
     await waitState(page, /^Ready/, 30_000);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('a lost GPU pauses the run with a message; Resume continues from the last epoch checkpoint', async () => {
+    const { page, errors, close } = await openPlayground(browser, server, '?method=dense');
+    await tinyRun(page, 2);
+    await page.getByTestId('start').click();
+    // Lose the device in epoch 2, after the epoch-1 checkpoint (taken as epoch 1 ends) has arrived.
+    await page.waitForFunction(() => /Epoch 2\/2 · step [2-9]/.test(document.querySelector('[data-testid="progress-text"]')?.textContent ?? ''), null, { timeout: TRAIN_TIMEOUT });
+    await page.evaluate(() => (window as unknown as { __playground: { simulateDeviceLoss(): void } }).__playground.simulateDeviceLoss());
+    await page.getByTestId('problem').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('problem').textContent()).toMatch(/The GPU was lost — training is paused/);
+    expect(await page.getByTestId('resume-point').textContent()).toMatch(/from the end of epoch 1/);
+    await waitState(page, /^Paused/, 30_000);
+    await screenshot(page, 'playground-device-lost');
+    // Every progress line after Resume is in epoch 2: the run went on from its checkpoint.
+    await page.evaluate(() => {
+      const w = window as unknown as { __progress: string[] };
+      w.__progress = [];
+      const el = document.querySelector('[data-testid="progress-text"]')!;
+      new MutationObserver(() => w.__progress.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
+    });
+    await page.getByTestId('resume').click();
+    await waitState(page, /^Finished/);
+    const progress = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.filter((t) => /Epoch 1\//.test(t))).toEqual([]);
+    expect(await page.getByTestId('progress-text').textContent()).toMatch(/Epoch 2\/2 · step 7\/7/);
+    expect(await page.getByTestId('problem').count()).toBe(0);
+    expect(await page.getByTestId('result-row').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('a diverging run stops with advice and offers to halve the learning rate', async () => {
+    const { page, errors, close } = await openPlayground(browser, server, '?method=dense&lr=100');
+    await tinyRun(page, 1);
+    await page.getByTestId('start').click();
+    await page.getByTestId('problem').waitFor({ timeout: TRAIN_TIMEOUT });
+    const text = (await page.getByTestId('problem').textContent()) ?? '';
+    expect(text).toMatch(/Training stopped: the loss diverged/);
+    expect(text).toMatch(/Try a lower learning rate, e\.g\. 50 \(half of 100\)/);
+    await screenshot(page, 'playground-diverged');
+    await page.getByRole('button', { name: 'Halve the learning rate' }).click();
+    expect(await page.getByTestId('lr').inputValue()).toBe('50');
+    expect(await page.getByTestId('problem').count()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { useGpu } from '../helpers/gpu';
 import { defaultSharedDir } from '../../src/data/trace-node';
 import { balancedSubset, chwToHwc, CIFAR10_CLASS_NAMES, parseCifarBinary, type ImageSet } from '../../src/data';
-import { Trainer, type TrainerData } from '../../src/train/trainer';
+import { Trainer, TrainingDivergedError, type TrainerData } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
 import type { StepMetrics, TrainConfig } from '../../src/train/protocol';
 import { parseModelFile } from '../../src/nn/export';
@@ -84,6 +84,17 @@ describe('trainer', () => {
     t.destroy();
   });
 
+  it('a diverging run stops with TrainingDivergedError naming the step and a lower learning rate', async () => {
+    const steps: StepMetrics[] = [];
+    const t = new Trainer(gpu(), { ...base, lr: 100, augment: false }, data(10, 20), { onStep: (m) => steps.push(m) });
+    const err = await t.run().then(() => null, (e: unknown) => e);
+    t.destroy();
+    expect(err).toBeInstanceOf(TrainingDivergedError);
+    expect((err as Error).message).toMatch(/^Training diverged at epoch 1, step \d+ \(loss (NaN|\d+\.\d)\)\. Try a lower learning rate than 100\.$/);
+    // It stopped at the first bad report: every loss reported before was still finite and sane.
+    for (const m of steps) expect(Number.isFinite(m.loss) && m.loss <= 50).toBe(true);
+  });
+
   it('checkpoint → resume gives the same metrics as an uninterrupted run', async () => {
     const cfg: TrainConfig = { ...base, epochs: 2, sparsity: { ...DEFAULT_SPARSITY, method: 'srste', N: 2, M: 4, window: [0, 0] }, bnRecalibration: true };
     const d = data(8, 40);
@@ -102,5 +113,17 @@ describe('trainer', () => {
     c.destroy();
     const strip = (m: (typeof full)[number]) => ({ ...m, seconds: 0, imagesPerSecond: 0 });
     expect(resumed.map(strip)).toEqual(full.map(strip));
+    // The epoch checkpoint the page keeps (onCheckpoint) is the boundary state too, although
+    // training goes straight on into the next epoch.
+    const kept: [number, ArrayBuffer][] = [];
+    const b = new Trainer(gpu(), cfg, d, { onCheckpoint: (e, bytes) => kept.push([e, bytes]) });
+    await b.run();
+    b.destroy();
+    expect(kept.map(([e]) => e)).toEqual([1]);
+    const e2 = new Trainer(gpu(), cfg, d);
+    e2.restore(kept[0][1]);
+    const again = await e2.run();
+    e2.destroy();
+    expect(again.map(strip)).toEqual(full.map(strip));
   });
 });
