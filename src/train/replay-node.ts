@@ -9,6 +9,7 @@ import { loadTrace, type Trace, type TraceParams } from '../data/trace-node';
 import { createSparsityRuntime } from '../sparsity/runtime';
 import { DEFAULT_SPARSITY, type SparsityConfig, type SparsityRuntime } from '../sparsity/method';
 import { submitEvalForward, submitForwardBackward, submitTrainStep, type SgdHyper } from './step';
+import { relErr, relErrConcat } from '../reference/compare';
 
 export interface Check {
   id: string;
@@ -27,29 +28,6 @@ export interface ReplayResult {
   maskMismatches: number;
   nearTies: number;
   checks: Check[];
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-}
-
-/** ‖Δa − Δb‖ / ‖Δb‖ over the concatenation of several tensors. */
-function relErrConcat(pairs: [ArrayLike<number>, ArrayLike<number>][]): number {
-  let num = 0;
-  let den = 0;
-  for (const [a, b] of pairs) {
-    for (let i = 0; i < b.length; i++) {
-      num += (a[i] - b[i]) ** 2;
-      den += b[i] ** 2;
-    }
-  }
-  return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
 
 const sub = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from({ length: b.length }, (_, i) => a[i] - b[i]);

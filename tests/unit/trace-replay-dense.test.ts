@@ -6,18 +6,8 @@ import { defaultSharedDir, loadTrace } from '../../src/data/trace-node';
 import { softmaxCrossEntropyRef } from '../../src/reference/loss';
 import { forwardRef, modelSpec, type Params } from '../../src/reference/model';
 import { replayDenseStepRef, trainOptionsFromManifest } from '../../src/reference/replay';
+import { relErr } from '../../src/reference/compare';
 
-/** ‖a − b‖₂ / ‖b‖₂ (absolute when b is all zeros). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / (den > 0 ? den : 1));
-}
 
 const TOL = 1e-9;
 
