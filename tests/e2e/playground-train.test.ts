@@ -34,17 +34,20 @@ async function tinyRun(page: Page, epochs: number, perClass = 20): Promise<void>
   await page.getByTestId('augment').uncheck();
 }
 
-/** Records every text the run-state line shows, from now on, in window.__states. */
-async function recordStates(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __states: string[] };
-    w.__states = [];
-    const el = document.querySelector('[data-testid="run-state"]')!;
-    new MutationObserver(() => w.__states.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
-  });
+/** Records every text the element with this test id shows, from now on, in window.__texts[testId]. */
+async function recordTexts(page: Page, testId: string): Promise<void> {
+  await page.evaluate((id) => {
+    const w = window as unknown as { __texts?: Record<string, string[]> };
+    const seen: string[] = [];
+    (w.__texts ??= {})[id] = seen;
+    const el = document.querySelector(`[data-testid="${id}"]`)!;
+    new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
+  }, testId);
 }
 
-const states = (page: Page) => page.evaluate(() => (window as unknown as { __states: string[] }).__states);
+const recorded = (page: Page, testId: string) => page.evaluate((id) => (window as unknown as { __texts: Record<string, string[]> }).__texts[id], testId);
+const recordStates = (page: Page) => recordTexts(page, 'run-state');
+const states = (page: Page) => recorded(page, 'run-state');
 
 async function waitState(page: Page, re: RegExp, timeout = TRAIN_TIMEOUT): Promise<void> {
   await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('[data-testid="run-state"]')?.textContent ?? ''), re.source, { timeout, polling: 250 });
@@ -141,15 +144,10 @@ describe('playground training', () => {
     await waitState(page, /^Paused/, 30_000);
     await screenshot(page, 'playground-device-lost');
     // Every progress line after Resume is in epoch 2: the run went on from its checkpoint.
-    await page.evaluate(() => {
-      const w = window as unknown as { __progress: string[] };
-      w.__progress = [];
-      const el = document.querySelector('[data-testid="progress-text"]')!;
-      new MutationObserver(() => w.__progress.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
-    });
+    await recordTexts(page, 'progress-text');
     await page.getByTestId('resume').click();
     await waitState(page, /^Finished/);
-    const progress = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+    const progress = await recorded(page, 'progress-text');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.filter((t) => /Epoch 1\//.test(t))).toEqual([]);
     expect(await page.getByTestId('progress-text').textContent()).toMatch(/Epoch 2\/2 · step 7\/7/);
