@@ -22,9 +22,11 @@ const rows = process.argv.slice(2).map((file) => {
   const last = run.epochs[run.epochs.length - 1];
   const raw = 100 * last.testAccRaw;
   const recal = run.config.bnRecalibration ? 100 * last.testAcc : null;
-  const ok = Math.abs(raw - ref[0]) <= TOLERANCE && (recal === null || Math.abs(recal - ref[1]) <= TOLERANCE);
+  // REFERENCE_RESULTS.md: within 4 points of the matching mean, raw, or recal. with recalibration on.
+  const ok = recal === null ? Math.abs(raw - ref[0]) <= TOLERANCE : Math.abs(recal - ref[1]) <= TOLERANCE;
+  const rawNote = recal !== null && Math.abs(raw - ref[0]) > TOLERANCE ? ` (raw ${(raw - ref[0]).toFixed(1)})` : '';
   const perEpoch = run.epochs.map((e) => (run.config.bnRecalibration ? `${pct(e.testAccRaw)}→${pct(e.testAcc)}` : pct(e.testAccRaw))).join(', ');
-  return `| ${key} | ${run.config.seed} | ${raw.toFixed(1)} | ${ref[0]} | ${recal === null ? '–' : recal.toFixed(1)} | ${ref[1]} | ${ok ? 'yes' : 'NO'} | ${perEpoch} |`;
+  return `| ${key} | ${run.config.seed} | ${raw.toFixed(1)} | ${ref[0]} | ${recal === null ? '–' : recal.toFixed(1)} | ${ref[1]} | ${ok ? 'yes' : 'NO'}${rawNote} | ${perEpoch} |`;
 });
 console.log('| method | seed | ours raw | ref. raw mean | ours recal. | ref. recal. mean | within ±4 | test acc per epoch (raw→recal.) |');
 console.log('|---|---|---|---|---|---|---|---|');
