@@ -1,9 +1,9 @@
 // Pipeline compile time of every WGSL entry point on the current adapter (Node/Dawn). SwiftShader's
 // JIT can take minutes on large unrolled kernels; run this after changing a shader.
-// Usage: node scripts/with-gpu-env.mjs node --import tsx --import ./scripts/raw-loader.mjs bench/compile-times.ts
-import { acquireNodeGpu } from '../src/gpu/node-gpu';
+// Usage: node scripts/cli.mjs bench/compile-times.ts [--runtime node|deno]
+import { acquireHeadlessGpu } from '../src/gpu/headless-gpu';
 import { readFileSync, readdirSync } from 'node:fs';
-const ctx = await acquireNodeGpu();
+const ctx = await acquireHeadlessGpu();
 for (const f of readdirSync('shaders')) {
   const code = readFileSync(`shaders/${f}`, 'utf8');
   const entries = [...code.matchAll(/@compute[\s\S]*?fn (\w+)/g)].map((m) => m[1]);

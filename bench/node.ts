@@ -2,10 +2,10 @@
 // the browser page, ours only, plus the baseline where it is ours too (sparse vs dense kernel, mask
 // update vs dense step); with --quick the images/s cases are left to the browser (they would add
 // about a minute). Run by bench/run.ts, or alone:
-//   node scripts/with-gpu-env.mjs node --import tsx --import ./scripts/raw-loader.mjs bench/node.ts [--quick] [--only id,id] [--out file.json]
+//   node scripts/cli.mjs bench/node.ts [--runtime node|deno] [--quick] [--only id,id] [--out file.json]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { acquireNodeGpu } from '../src/gpu/node-gpu';
+import { acquireHeadlessGpu } from '../src/gpu/headless-gpu';
 import { baselineKind, benchCases, caseFlops, relDiff } from './cases/defs';
 import { runOurs } from './cases/ours';
 
@@ -32,7 +32,7 @@ const { values } = parseArgs({
 const only = values.only?.split(',');
 const cases = benchCases(values.quick).filter((c) => (!only || only.includes(c.id)) && !(values.quick && c.kind === 'train_ips'));
 
-const ctx = await acquireNodeGpu();
+const ctx = await acquireHeadlessGpu();
 const results: NodeResults = { adapter: ctx.describe(), cases: [] };
 console.log(`[node] adapter: ${results.adapter}`);
 for (const c of cases) {

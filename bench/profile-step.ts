@@ -1,14 +1,14 @@
 // Wall time of one training step and of each of its dispatches (Node/Dawn), to see where a step goes.
-// Usage: node scripts/with-gpu-env.mjs node --import tsx --import ./scripts/raw-loader.mjs bench/profile-step.ts [batch] [tiny|reference]
-import { acquireNodeGpu } from '../src/gpu/node-gpu';
+// Usage: node scripts/cli.mjs bench/profile-step.ts [--runtime node|deno] [batch] [tiny|reference]
+import { acquireHeadlessGpu } from '../src/gpu/headless-gpu';
 import { Network } from '../src/nn/network';
-import { modelSpec } from '../src/reference/model';
+import { modelSpec } from '../src/nn/spec';
 import { denseRuntime } from '../src/sparsity/method';
 import { submitTrainStep } from '../src/train/step';
 import { readBuffer } from '../src/gpu/tensor';
 const t0 = performance.now();
 const lap = (s: string) => console.log(s, ((performance.now() - t0) / 1000).toFixed(2));
-const ctx = await acquireNodeGpu();
+const ctx = await acquireHeadlessGpu();
 lap('acquire');
 const B = Number(process.argv[2] ?? 16);
 const net = new Network(ctx, modelSpec((process.argv[3] ?? 'tiny') as 'tiny'), { maxBatch: B });

@@ -61,10 +61,10 @@ async function runBrowser(): Promise<{ info: BenchInfo; outcomes: Map<string, Br
   }
 }
 
-/** bench/node.ts in its own process: Dawn and ?raw shader imports need their own loader hooks. */
+/** bench/node.ts in its own process (scripts/run-ts.mjs loads it as Vite would). */
 function runNode(): NodeResults {
   const out = join(RESULTS, `node-${process.pid}.tmp`);
-  const args = ['--import', 'tsx', '--import', './scripts/raw-loader.mjs', 'bench/node.ts', '--out', out];
+  const args = ['scripts/run-ts.mjs', 'bench/node.ts', '--out', out];
   if (quick) args.push('--quick');
   if (only) args.push('--only', only.join(','));
   const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'inherit' });

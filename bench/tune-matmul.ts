@@ -1,12 +1,12 @@
 // Tile-shape sweep for the dense matmul on the current adapter (Node/Dawn): GFLOP/s per config,
 // all measured in one run. Usage: npm run tune:matmul -- [size]
-import { acquireNodeGpu } from '../src/gpu/node-gpu';
+import { acquireHeadlessGpu } from '../src/gpu/headless-gpu';
 import { GpuTensor } from '../src/gpu/tensor';
 import { prepareMatmul } from '../src/kernels/matmul';
 import { GpuTimer } from '../src/gpu/timing';
 
 const size = Number(process.argv[2] ?? 512);
-const ctx = await acquireNodeGpu();
+const ctx = await acquireHeadlessGpu();
 console.log(`adapter: ${ctx.describe()}`);
 const rnd = (n: number) => Float32Array.from({ length: n }, () => Math.random() - 0.5);
 const a = GpuTensor.from(ctx, rnd(size * size), [size, size]);

@@ -6,7 +6,7 @@
 // tf.train.momentum(lr, 0.9, useNesterov = true); BN running statistics updated (momentum 0.1,
 // unbiased variance). Browser only.
 import * as tf from '@tensorflow/tfjs';
-import { modelSpec } from '../../src/reference/model';
+import { modelSpec } from '../../src/nn/spec';
 import { BENCH_SGD, trainInputs } from './defs';
 import { TRAINABLE } from './train';
 

@@ -6,7 +6,7 @@ import type { GpuContext } from '../../src/gpu/device';
 import { readBuffer } from '../../src/gpu/tensor';
 import { Network } from '../../src/nn/network';
 import { ParamStore } from '../../src/nn/params';
-import { modelSpec, trainableParamNames } from '../../src/reference/model';
+import { modelSpec, trainableParamNames } from '../../src/nn/spec';
 import { DEFAULT_SPARSITY, denseRuntime, type SparsityRuntime } from '../../src/sparsity/method';
 import { createSparsityRuntime } from '../../src/sparsity/runtime';
 import { submitTrainStep } from '../../src/train/step';
@@ -34,7 +34,7 @@ function build(ctx: GpuContext, method: TrainMethod, maxBatch: number): { net: N
   net.params.initialise(INIT_SEED);
   if (method === 'dense') return { net, sparsity: denseRuntime() };
   const { window, epoch } = SPARSE_SETTINGS[method];
-  const sparsity = createSparsityRuntime(ctx, net, { ...DEFAULT_SPARSITY, method, N: 2, M: 4, window });
+  const sparsity = createSparsityRuntime(ctx, net.nmLayers, { ...DEFAULT_SPARSITY, method, N: 2, M: 4, window });
   sparsity.setEpoch(epoch);
   return { net, sparsity };
 }

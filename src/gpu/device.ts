@@ -25,6 +25,8 @@ export class GpuContext {
   readonly pipelines: PipelineCache;
   private lostListeners = new Set<(e: DeviceLostError) => void>();
   lost: DeviceLostError | null = null;
+  /** Which WebGPU implementation, where the caller knows it (headless runtimes do): "Deno/wgpu". */
+  implementation = '';
 
   constructor(
     readonly device: GPUDevice,
@@ -75,7 +77,8 @@ export class GpuContext {
   /** A one-line description of the adapter, for test output and benchmark reports. */
   describe(): string {
     const i = this.info;
-    return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'unknown adapter';
+    const adapter = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'unknown adapter';
+    return this.implementation ? `${this.implementation}: ${adapter}` : adapter;
   }
 
   destroy(): void {

@@ -27,7 +27,7 @@
 import { crc32 } from '../data/crc32';
 import { describeBytes } from '../data/sniff';
 import type { ChannelStats } from '../data/normalise';
-import { modelSpec, paramShapes, type LayerSpec } from '../reference/model';
+import { modelSpec, paramShapes, type LayerSpec } from './spec';
 import type { PackedNm } from '../reference/packing';
 import { foldAndPack } from './fold';
 

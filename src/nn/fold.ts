@@ -6,7 +6,7 @@
 // the per-channel affine costs one pass fused with the ReLU).
 // Also the CPU twin of packed inference: the deployed model as float64 parameters for forwardRef.
 import { packNmRef, unpackNmRef, type PackedNm } from '../reference/packing';
-import type { Params } from '../reference/model';
+import type { Params } from './spec';
 import type { ModelFile } from './export';
 
 /** W⊙m rounded to float32, bit for bit the effective weights the GPU training forward uses. */

@@ -1,12 +1,12 @@
 // The CNN on the GPU: activation buffers for a maximum batch, and for each batch size a plan of
 // prepared dispatches — training step (forward with batch statistics, loss, backward, gradient
 // hooks, SGD) and evaluation (running statistics) — each recorded into one compute pass.
-// Layers come from the declarative spec (src/reference/model.ts: modelSpec); BN is always
+// Layers come from the declarative spec (src/nn/spec.ts: modelSpec); BN is always
 // followed by ReLU in these models and the two run fused.
 import type { GpuContext } from '../gpu/device';
 import { GpuTensor } from '../gpu/tensor';
 import type { Dispatch, Encodable } from '../gpu/dispatch';
-import type { LayerSpec } from '../reference/model';
+import type { LayerSpec } from './spec';
 import { prepareConv2dBackwardInput, prepareConv2dBackwardWeight, prepareConv2dForward, type ConvDims } from '../kernels/conv2d';
 import { prepareBatchNormBackward, prepareBatchNormEval, prepareBatchNormTrain, type BatchNormOp } from '../kernels/batchnorm';
 import { prepareSgd, setSgdOptions, type SgdUniforms } from '../kernels/optimizer';
@@ -70,6 +70,11 @@ export class Network {
   readonly grads = new Map<string, GpuTensor>();
   readonly momentum = new Map<string, GpuTensor>();
   readonly convs: ConvLayer[] = [];
+
+  /** The layers N:M sparsity applies to (what the sparsity runtime binds its masks to). */
+  get nmLayers(): ConvLayer[] {
+    return this.convs.filter((l) => l.nm);
+  }
   /** [maxBatch, size, size, 4] network input (channel 3 zero) and [maxBatch] u32 labels. */
   readonly input: GpuTensor;
   readonly labels: GpuTensor;

@@ -3,7 +3,7 @@
 // logical shapes the traces and checkpoints use.
 import type { GpuContext } from '../gpu/device';
 import { GpuTensor } from '../gpu/tensor';
-import { paramShapes, trainableParamNames, type LayerSpec } from '../reference/model';
+import { paramShapes, trainableParamNames, type LayerSpec } from './spec';
 import { mulberry32, randn } from '../reference/random';
 
 export interface ParamEntry {

@@ -1,7 +1,8 @@
 // One float64 training step (MAXQ.md "One training step, exactly"), the CPU replay of a golden
 // trace. Dense by default; sparse methods plug in through `effectiveWeights` and `adjustGrads`.
 import { softmaxCrossEntropyRef } from './loss';
-import { backwardRef, forwardRef, trainableParamNames, type LayerSpec, type Params } from './model';
+import { backwardRef, forwardRef } from './model';
+import { trainableParamNames, type LayerSpec, type Params } from '../nn/spec';
 import { sgdStepRef, type SgdOptions } from './optimizer';
 
 export interface TrainStepOptions {

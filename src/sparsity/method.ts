@@ -40,6 +40,18 @@ export const DEFAULT_SPARSITY: SparsityConfig = {
   sparsifyClassifier: false,
 };
 
+/** A layer N:M applies to, as the sparsity runtime sees it (the network's conv layers fit it). */
+export interface SparseLayer {
+  name: string;
+  /** Logical OHWI shape [o, kh, kw, c]. */
+  shape: [number, number, number, number];
+  weight: GPUBuffer;
+  /** Where W⊙m goes; the forward and the input gradient read it. */
+  effective: GPUBuffer;
+  /** dL/d(effective weight), adjusted in place by the method's gradient rule. */
+  grad: GPUBuffer;
+}
+
 /** What a method does on the GPU; the dense method's implementation does nothing. */
 export interface SparsityRuntime {
   readonly config: SparsityConfig;

@@ -5,28 +5,25 @@
 import type { GpuContext } from '../gpu/device';
 import type { Dispatch } from '../gpu/dispatch';
 import { GpuTensor } from '../gpu/tensor';
-import type { Network, ConvLayer } from '../nn/network';
 import { prepareNmMask, type NmMaskOp } from '../kernels/nm-mask';
 import { prepareMaxqMask } from '../kernels/maxq-mask';
 import { prepareSparseGrad } from '../kernels/sparse-grad';
-import { gradualKeepCount } from '../reference/nm-mask';
-import { denseGroupCount, preserveRate } from './schedule';
-import { denseRuntime, type SparsityConfig, type SparsityRuntime } from './method';
+import { denseGroupCount, gradualKeepCount, preserveRate } from './schedule';
+import { denseRuntime, type SparseLayer, type SparsityConfig, type SparsityRuntime } from './method';
 
 interface LayerOps {
-  layer: ConvLayer;
+  layer: SparseLayer;
   mask: GpuTensor;
   op: NmMaskOp;
   grad: Dispatch;
 }
 
-export function createSparsityRuntime(ctx: GpuContext, net: Network, config: SparsityConfig): SparsityRuntime {
+/** `sparseLayers`: the layers N:M applies to, each with its own effective-weight buffer. */
+export function createSparsityRuntime(ctx: GpuContext, sparseLayers: SparseLayer[], config: SparsityConfig): SparsityRuntime {
   if (config.method === 'dense') return denseRuntime(config);
   const { method, N, M } = config;
   if (!(Number.isInteger(N) && Number.isInteger(M) && N >= 1 && N < M)) throw new Error(`N:M must satisfy 1 ≤ N < M (got ${N}:${M})`);
-  const layers: LayerOps[] = net.convs
-    .filter((l) => l.nm)
-    .map((layer) => {
+  const layers: LayerOps[] = sparseLayers.map((layer) => {
       if (layer.effective === layer.weight) throw new Error(`${layer.name}: the network was built without separate effective weights`);
       const size = layer.shape.reduce((a, b) => a * b, 1);
       const mask = GpuTensor.empty(ctx, layer.shape, `${layer.name}.mask`);

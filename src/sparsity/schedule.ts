@@ -60,6 +60,14 @@ export function denseGroupCount(p: number, G: number): number {
 }
 
 /**
+ * Weights every group keeps under the gradual "NM" variant at preserve rate p: N + floor(p·(M − N)).
+ * (The oracle has its own copy in src/reference/nm-mask.ts; the GPU tests compare the two paths.)
+ */
+export function gradualKeepCount(N: number, M: number, p: number): number {
+  return N + Math.floor(p * (M - N));
+}
+
+/**
  * Checks an incremental window against the run length. Returns a message a person can act on,
  * or null when the window is valid. e_end must be < epochs so that the last epoch is fully N:M
  * (otherwise the final model is not N:M sparse).

@@ -3,7 +3,7 @@
 import type { GpuContext } from '../gpu/device';
 import { readBuffer } from '../gpu/tensor';
 import { Network } from '../nn/network';
-import { modelSpec } from '../reference/model';
+import { modelSpec } from '../nn/spec';
 import { decodeLossMetrics } from '../kernels/loss';
 import { loadTrace, type Trace, type TraceParams } from '../data/trace-node';
 import { createSparsityRuntime } from '../sparsity/runtime';
@@ -77,7 +77,7 @@ export async function replayTrace(ctx: GpuContext, jsonPath: string): Promise<Re
     separateEffectiveWeights: method !== 'dense',
   });
   const config = sparsityConfigOf(trace);
-  const sparsity = createSparsityRuntime(ctx, net, config);
+  const sparsity = createSparsityRuntime(ctx, net.nmLayers, config);
   const sgd: SgdHyper = { lr: m.optimizer.lr, momentum: m.optimizer.momentum, nesterov: m.optimizer.nesterov, weightDecay: m.optimizer.weight_decay };
   const checks: Check[] = [];
   const check = (id: string, what: string, value: number, tolerance: number, exact = false) =>

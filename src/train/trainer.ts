@@ -6,7 +6,7 @@ import type { GpuContext } from '../gpu/device';
 import type { Dispatch } from '../gpu/dispatch';
 import { GpuTensor, readBuffer } from '../gpu/tensor';
 import { Network } from '../nn/network';
-import { modelSpec } from '../reference/model';
+import { modelSpec } from '../nn/spec';
 import { prepareAugment, AUGMENT_FIRST_UNIFORM } from '../kernels/augment';
 import { decodeLossMetrics } from '../kernels/loss';
 import { createSparsityRuntime } from '../sparsity/runtime';
@@ -106,7 +106,7 @@ export class Trainer {
       sparsifyClassifier: c.sparsity.sparsifyClassifier,
     });
     this.net.params.initialise(deriveSeed(c.seed, 1));
-    this.sparsity = createSparsityRuntime(ctx, this.net, c.sparsity);
+    this.sparsity = createSparsityRuntime(ctx, this.net.nmLayers, c.sparsity);
     this.stats = channelStats(data.train);
     // The final batch of an epoch may be smaller (as PyTorch's default DataLoader), but not 1:
     // batch statistics need two samples, so a lone last image is dropped.

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers/gpu';
 import { Network } from '../../src/nn/network';
-import { modelSpec, forwardRef, trainableParamNames, type Params } from '../../src/reference/model';
+import { forwardRef } from '../../src/reference/model';
+import { modelSpec, trainableParamNames, type Params } from '../../src/nn/spec';
 import { softmaxCrossEntropyRef } from '../../src/reference/loss';
 import { mulberry32, randn } from '../../src/reference/random';
 import { denseRuntime } from '../../src/sparsity/method';

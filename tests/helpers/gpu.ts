@@ -1,7 +1,7 @@
 // Shared GPU test setup: one real device per test file (Dawn through the `webgpu` package), and
 // comparison helpers. GPU tests never skip: without an adapter they fail with the reason.
 import { afterAll, beforeAll } from 'vitest';
-import { acquireNodeGpu } from '../../src/gpu/node-gpu';
+import { acquireHeadlessGpu } from '../../src/gpu/headless-gpu';
 import type { GpuContext } from '../../src/gpu/device';
 
 let ctx: GpuContext | null = null;
@@ -10,9 +10,9 @@ let announced = false;
 /** Acquire the device in beforeAll and destroy it in afterAll; returns a getter. */
 export function useGpu(): () => GpuContext {
   beforeAll(async () => {
-    ctx = await acquireNodeGpu();
+    ctx = await acquireHeadlessGpu();
     if (!announced) {
-      console.log(`[gpu] adapter: ${ctx.describe()}`);
+      console.log(`[gpu] ${ctx.describe()}`);
       announced = true;
     }
   });

@@ -143,9 +143,9 @@ describe('npm run data:cifar10 (download)', () => {
   });
 
   it('runs as a command and exits non-zero on failure', async () => {
-    const tsx = join(import.meta.dirname, '../../node_modules/.bin/tsx');
+    const runTs = join(import.meta.dirname, '../../scripts/run-ts.mjs');
     const script = join(import.meta.dirname, '../../scripts/data-cifar10.ts');
-    const err = await promisify(execFile)(tsx, [script, '--url', `http://127.0.0.1:${closedPort}/x.tar.gz`, '--out', fresh()])
+    const err = await promisify(execFile)(process.execPath, [runTs, script, '--url', `http://127.0.0.1:${closedPort}/x.tar.gz`, '--out', fresh()])
       .then(() => null, (e: { code: number; stderr: string }) => e);
     expect(err?.code).toBe(1);
     expect(err?.stderr).toMatch(/error: http:\/\/127\.0\.0\.1:\d+\/x\.tar\.gz: download failed/);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportModel, parseModelFile, ModelFileError, type ExportInput, type ModelFileProblem } from '../../src/nn/export';
 import { foldSoftMask, referenceOfModelFile } from '../../src/nn/fold';
-import { modelSpec, paramShapes } from '../../src/reference/model';
+import { modelSpec, paramShapes } from '../../src/nn/spec';
 import { unpackNmRef } from '../../src/reference/packing';
 import { mulberry32, randn } from '../../src/reference/random';
 import { crc32 } from '../../src/data/crc32';

@@ -2,9 +2,8 @@
 // differences on sampled entries of every trainable parameter of `tiny`, effectiveWeights.
 import { describe, expect, it } from 'vitest';
 import { softmaxCrossEntropyRef } from '../../src/reference/loss';
-import {
-  backwardRef, forwardRef, modelSpec, paramShapes, trainableParamNames, type Params,
-} from '../../src/reference/model';
+import { backwardRef, forwardRef } from '../../src/reference/model';
+import { modelSpec, paramShapes, trainableParamNames, type Params } from '../../src/nn/spec';
 import { mulberry32, randn, randomArray } from '../../src/reference/random';
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);

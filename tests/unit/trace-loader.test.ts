@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultSharedDir, listTraces, loadTrace, TraceError } from '../../src/data/trace-node';
-import { modelSpec, paramShapes } from '../../src/reference/model';
+import { modelSpec, paramShapes } from '../../src/nn/spec';
 
 const shared = defaultSharedDir();
 const tracesDir = join(shared, 'traces');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultSharedDir, loadTrace } from '../../src/data/trace-node';
 import { softmaxCrossEntropyRef } from '../../src/reference/loss';
-import { forwardRef, modelSpec, type Params } from '../../src/reference/model';
+import { forwardRef } from '../../src/reference/model';
+import { modelSpec, type Params } from '../../src/nn/spec';
 import { replayDenseStepRef, trainOptionsFromManifest } from '../../src/reference/replay';
 import { relErr } from '../../src/reference/compare';
 

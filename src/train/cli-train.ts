@@ -2,7 +2,7 @@
 // JSON summary (--json). See README "Command line" for every flag.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import { acquireNodeGpu } from '../gpu/node-gpu';
+import { acquireHeadlessGpu } from '../gpu/headless-gpu';
 import { DEFAULT_SPARSITY, type MethodName } from '../sparsity/method';
 import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
@@ -115,7 +115,7 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
   }
   const config = configFromArgs(values);
   const data = loadDataNode({ dir: values.data, trainPerClass: config.dataset.kind === 'cifar10' ? config.dataset.trainPerClass || undefined : undefined, testFile: values['test-file'], seed: config.seed });
-  const ctx = await acquireNodeGpu();
+  const ctx = await acquireHeadlessGpu();
   const quiet = values.quiet;
   if (!quiet) console.error(`adapter: ${ctx.describe()}\ndata: ${data.description} (${data.train.n} train, ${data.test.n} test)`);
   const trainer = new Trainer(ctx, config, { train: data.train, test: data.test, classNames: data.classNames }, {

@@ -5,7 +5,7 @@
 // the evaluation itself, pipeline compilation included). Bad arguments exit 2, bad files exit 1
 // with the reason on stderr.
 import { readFileSync } from 'node:fs';
-import { acquireNodeGpu } from '../gpu/node-gpu';
+import { acquireHeadlessGpu } from '../gpu/headless-gpu';
 import { DataError, chwToHwc, parseCifarBinary, type ImageSet } from '../data';
 import { IMAGE_BYTES } from '../data/cifar10';
 import { ModelFileError, isModelFile, parseModelFile } from '../nn/export';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const all = chwToHwc(parseCifarBinary(testBytes, args.testFile));
   const n = Math.min(all.n, args.limit ?? all.n);
   const set: ImageSet = n === all.n ? all : { images: all.images.subarray(0, n * IMAGE_BYTES), labels: all.labels.subarray(0, n), n };
-  const ctx = await acquireNodeGpu();
+  const ctx = await acquireHeadlessGpu();
   const model = new PackedModel(ctx, file, { maxBatch: args.batch });
   try {
     const start = performance.now();

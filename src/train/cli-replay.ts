@@ -1,6 +1,6 @@
 // `npm run replay -- TRACE.json [...]`: replays golden traces through the real trainer path on the
 // GPU; one JSON line per trace; exit code 0 only when every trace passes its README's tolerances.
-import { acquireNodeGpu } from '../gpu/node-gpu';
+import { acquireHeadlessGpu } from '../gpu/headless-gpu';
 import { replayTrace } from './replay-node';
 
 const paths = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -9,7 +9,7 @@ if (paths.length === 0) {
   console.error('usage: npm run replay -- TRACE.json [TRACE.json ...] [--verbose]');
   process.exit(2);
 }
-const ctx = await acquireNodeGpu();
+const ctx = await acquireHeadlessGpu();
 let ok = true;
 for (const path of paths) {
   try {

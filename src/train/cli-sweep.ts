@@ -3,7 +3,7 @@
 // every run (e.g. --data DIR --train-per-class 500 --epochs 6 --recalibrate); --patterns and
 // --methods choose the grid.
 import { parseArgs } from 'node:util';
-import { trainFromArgs } from './cli-node';
+import { trainFromArgs } from './cli-train';
 
 const { values, tokens } = parseArgs({
   args: process.argv.slice(2),
