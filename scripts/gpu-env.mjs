@@ -49,7 +49,7 @@ export function ensurePackages(names, { install = true } = {}) {
     const pkgs = missing.map((p) => p.pkg);
     console.error(`[gpu-env] installing Debian packages (once): ${pkgs.join(' ')}`);
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+    execFileSync('apt-get', ['install', '-y', '-qq', ...pkgs], {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
