@@ -1,4 +1,4 @@
-// `npm run train -- …`: headless training in Node on Dawn, with a progress bar on stderr and a
+// `npm run train -- …`: headless training (Node/Dawn or Deno/wgpu, scripts/cli.mjs), with a progress bar on stderr and a
 // JSON summary (--json). See README "Command line" for every flag.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -103,6 +103,8 @@ function duration(s: number): string {
 export interface TrainRunResult {
   config: TrainConfig;
   data: string;
+  /** The WebGPU implementation and adapter that ran it (GpuContext.describe()). */
+  adapter: string;
   epochs: { epoch: number; trainLoss: number; trainAcc: number; testAcc: number; testAccRaw: number; seconds: number; imagesPerSecond: number; sparseGroupFraction: Record<string, number> }[];
   final: { testAcc: number; testAccRaw: number };
 }
@@ -137,10 +139,12 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
   if (values['save-checkpoint']) writeFileSync(values['save-checkpoint'], new Uint8Array(await trainer.checkpoint()));
   if (values['save-model']) writeFileSync(values['save-model'], new Uint8Array(await trainer.exportModel()));
   trainer.destroy();
+  const adapter = ctx.describe();
   const last = history[history.length - 1];
   const result: TrainRunResult = {
     config,
     data: data.description,
+    adapter,
     epochs: history.map((m) => ({
       epoch: m.epoch, trainLoss: m.trainLoss, trainAcc: m.trainAcc, testAcc: m.testAcc, testAccRaw: m.testAccRaw,
       seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, sparseGroupFraction: m.sparseGroupFraction,
