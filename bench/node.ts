@@ -1,4 +1,4 @@
-// Our kernels on the benchmark cases in Node through Dawn (the `webgpu` package): the same cases as
+// Our kernels on the benchmark cases headless — Node/Dawn or Deno/wgpu, whichever runs it: the same cases as
 // the browser page, ours only, plus the baseline where it is ours too (sparse vs dense kernel, mask
 // update vs dense step); with --quick the images/s cases are left to the browser (they would add
 // about a minute). Run by bench/run.ts, or alone:
@@ -27,14 +27,16 @@ export interface NodeResults {
 }
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, tag: { type: 'string', default: 'node' } },
 });
 const only = values.only?.split(',');
-const cases = benchCases(values.quick).filter((c) => (!only || only.includes(c.id)) && !(values.quick && c.kind === 'train_ips'));
+// --quick leaves the reference CNN's images/s to the browser; the tiny CNN's runs everywhere.
+const cases = benchCases(values.quick).filter((c) => (!only || only.includes(c.id)) && !(values.quick && c.kind === 'train_ips' && c.model !== 'tiny'));
 
 const ctx = await acquireHeadlessGpu();
 const results: NodeResults = { adapter: ctx.describe(), cases: [] };
-console.log(`[node] adapter: ${results.adapter}`);
+const tag = `[${values.tag}]`;
+console.log(`${tag} adapter: ${results.adapter}`);
 for (const c of cases) {
   try {
     const ours = await runOurs(ctx, c);
@@ -49,11 +51,11 @@ for (const c of cases) {
       line += `, baseline ${base.ms.toFixed(0)} ms, speedup ${r.speedup.toFixed(2)}×`;
     }
     results.cases.push(r);
-    console.log(`[node] ${c.id}: ${line}`);
+    console.log(`${tag} ${c.id}: ${line}`);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     results.cases.push({ id: c.id, error });
-    console.error(`[node] ${c.id} failed: ${error}`);
+    console.error(`${tag} ${c.id} failed: ${error}`);
   }
 }
 if (values.out) writeFileSync(values.out, JSON.stringify(results, null, 2));

@@ -1,19 +1,27 @@
-// `npm run bench [-- --quick] [-- --only id,id]`: every case in headless Chromium (ours vs TF.js
-// WebGPU, bench/page.ts served by Vite), then ours in Node/Dawn (bench/node.ts), written to
-// bench/results/latest.json and latest.md (a partial --only run prints only). Needs the GPU
-// environment (scripts/with-gpu-env.mjs, which `npm run bench` goes through).
-import { spawnSync } from 'node:child_process';
+// `npm run bench [-- --quick] [-- --only id,id] [-- --skip firefox,deno]`: every case on every
+// WebGPU implementation we can run, each ratio taken within one implementation:
+//   browser (Chromium, Dawn): ours vs TF.js WebGPU, bench/page.ts served by Vite;
+//   node (Node, Dawn) and deno (Deno, wgpu): ours, bench/node.ts, with our own baselines;
+//   firefox (Firefox ESR, wgpu): the same page as Chromium.
+// Written to bench/results/latest.json and latest.md (a partial --only run prints only). Needs the
+// GPU environment (scripts/with-gpu-env.mjs, which `npm run bench` goes through).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { collectErrors, launchChromium, REPO_ROOT, screenshot, startVite } from '../tests/e2e/helpers';
+import { collectErrors, launchChromium, launchFirefox, REPO_ROOT, screenshot, startVite, type DevServer } from '../tests/e2e/helpers';
+import { resolveFirefoxEnv } from '../scripts/gpu-env.mjs';
+import { runOn } from '../scripts/runtimes.mjs';
 import { baselineKind, benchCases, caseFlops, caseShape, type BenchCase, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
-import type { NodeCaseResult, NodeResults } from './node';
+import type { NodeResults } from './node';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, skip: { type: 'string' } },
+});
 const quick = values.quick;
 const only = values.only?.split(',');
+type Lane = 'browser' | 'node' | 'deno' | 'firefox';
+const skip = new Set((values.skip?.split(',') ?? []) as Lane[]);
 const cases = benchCases(quick).filter((c) => !only || only.includes(c.id));
 const RESULTS = join(REPO_ROOT, 'bench/results');
 const started = performance.now();
@@ -21,57 +29,97 @@ const loadAtStart = loadavg()[0];
 const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
 
 type BrowserOutcome = { result: CaseResult } | { error: string };
+interface BrowserRun {
+  info: BenchInfo;
+  outcomes: Map<string, BrowserOutcome>;
+  pageErrors: string[];
+}
 
-async function runBrowser(): Promise<{ info: BenchInfo; outcomes: Map<string, BrowserOutcome>; pageErrors: string[] }> {
-  // TF.js is pre-bundled up front: discovering it on first load would make Vite reload the page.
-  const server = await startVite({
-    entries: ['bench/bench.html'],
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'],
-    cacheDir: 'node_modules/.vite-bench',
-  });
+/** bench/page.ts's API as seen from the driver (playwright-core for Chromium, puppeteer-core for Firefox). */
+interface BenchPage {
+  ready(): Promise<BenchInfo>;
+  runCase(id: string): Promise<CaseResult>;
+}
+
+const readyInPage = () => (window as unknown as BenchWindow).nmpBench.ready;
+const runCaseInPage = (id: string) => (window as unknown as BenchWindow).nmpBench.runCase(id);
+
+/** Drives bench/page.ts case by case in one page; `tag` prefixes the log lines. */
+async function runCases(tag: string, page: BenchPage): Promise<Omit<BrowserRun, 'pageErrors'>> {
+  const info = await page.ready();
+  console.log(`[${tag}] adapter: ${info.adapter}; baseline: ${info.baseline}`);
+  const outcomes = new Map<string, BrowserOutcome>();
+  for (const c of cases) {
+    try {
+      const result = await page.runCase(c.id);
+      outcomes.set(c.id, { result });
+      const b = result.baseline;
+      const vs = b ? `, ${b.name} ${b.ms.toFixed(0)} ms, speedup ${(b.ms / result.ours.ms).toFixed(2)}×` : '';
+      const diff = result.relDiff === undefined ? '' : `, rel. diff ${result.relDiff.toExponential(1)}`;
+      console.log(`[${tag}] ${c.id}: ours ${result.ours.ms.toFixed(0)} ms${vs}${diff} (${elapsed()})`);
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      outcomes.set(c.id, { error });
+      console.error(`[${tag}] ${c.id} failed: ${error}`);
+    }
+  }
+  return { info, outcomes };
+}
+
+const benchUrl = (server: DevServer) => `${server.url}bench/bench.html${quick ? '?quick=1' : ''}`;
+
+/** TF.js is pre-bundled up front: discovering it on first load would make Vite reload the page. */
+const startBenchServer = () => startVite({
+  entries: ['bench/bench.html'],
+  include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'],
+  cacheDir: 'node_modules/.vite-bench',
+});
+
+async function runChromium(server: DevServer): Promise<BrowserRun> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const pageErrors = collectErrors(page);
-    await page.goto(`${server.url}bench/bench.html${quick ? '?quick=1' : ''}`);
+    await page.goto(benchUrl(server));
     await page.waitForFunction(() => 'nmpBench' in window);
-    const info = await page.evaluate(() => (window as unknown as BenchWindow).nmpBench.ready);
-    console.log(`[browser] adapter: ${info.adapter}; baseline: ${info.baseline}`);
-    const outcomes = new Map<string, BrowserOutcome>();
-    for (const c of cases) {
-      try {
-        const result = await page.evaluate((id) => (window as unknown as BenchWindow).nmpBench.runCase(id), c.id);
-        outcomes.set(c.id, { result });
-        const b = result.baseline;
-        const vs = b ? `, ${b.name} ${b.ms.toFixed(0)} ms, speedup ${(b.ms / result.ours.ms).toFixed(2)}×` : '';
-        const diff = result.relDiff === undefined ? '' : `, rel. diff ${result.relDiff.toExponential(1)}`;
-        console.log(`[browser] ${c.id}: ours ${result.ours.ms.toFixed(0)} ms${vs}${diff} (${elapsed()})`);
-      } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
-        outcomes.set(c.id, { error });
-        console.error(`[browser] ${c.id} failed: ${error}`);
-      }
-    }
+    const run = await runCases('browser', { ready: () => page.evaluate(readyInPage), runCase: (id) => page.evaluate(runCaseInPage, id) });
     // Best effort: a page still busy on the GPU after a failed case may never paint.
     await screenshot(page, 'bench').catch((e: unknown) => console.warn(`[browser] no screenshot: ${String(e)}`));
-    return { info, outcomes, pageErrors };
+    return { ...run, pageErrors };
   } finally {
     await browser.close();
-    await server.close();
   }
 }
 
-/** bench/node.ts in its own process (scripts/run-ts.mjs loads it as Vite would). */
-function runNode(): NodeResults {
-  const out = join(RESULTS, `node-${process.pid}.tmp`);
-  const args = ['scripts/run-ts.mjs', 'bench/node.ts', '--out', out];
+async function runFirefox(server: DevServer): Promise<BrowserRun> {
+  Object.assign(process.env, resolveFirefoxEnv().env);
+  const browser = await launchFirefox();
+  try {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e instanceof Error ? e.message : String(e)}`));
+    await page.goto(benchUrl(server));
+    await page.waitForFunction(() => 'nmpBench' in window, { timeout: 120_000 });
+    return { ...(await runCases('firefox', { ready: () => page.evaluate(readyInPage), runCase: (id) => page.evaluate(runCaseInPage, id) })), pageErrors };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** bench/node.ts in its own process on a headless runtime (Node: Dawn, Deno: wgpu). */
+function runHeadless(runtime: 'node' | 'deno'): NodeResults {
+  const out = join(RESULTS, `${runtime}-${process.pid}.tmp`);
+  const args = ['--out', out, '--tag', runtime];
   if (quick) args.push('--quick');
   if (only) args.push('--only', only.join(','));
-  const r = spawnSync(process.execPath, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+  const r = runOn(runtime, 'bench/node.ts', args);
   try {
     return JSON.parse(readFileSync(out, 'utf8')) as NodeResults;
   } catch {
-    return { adapter: 'unavailable', cases: cases.map((c) => ({ id: c.id, error: `bench/node.ts exited with ${r.status ?? r.signal}` })) };
+    return { adapter: 'unavailable', cases: cases.map((c) => ({ id: c.id, error: `bench/node.ts on ${runtime} exited with ${r.status ?? r.signal}` })) };
   } finally {
     rmSync(out, { force: true });
   }
@@ -96,69 +144,66 @@ const NOTES = [
   'rel. diff = ‖ours − baseline‖₂ / ‖baseline‖₂ over all outputs of the case (same seeded inputs).',
 ];
 
-/** The benchmark targets of issues 3 and 4 (not tests). */
-const TARGETS: { id: string; what: string; met: (r: { speedup?: number; overhead?: number }) => boolean | undefined }[] = [
-  { id: 'sparse24_matmul_1024', what: 'packed 2:4 matmul ≥ 1.6× our dense kernel (issue 3)', met: (r) => r.speedup === undefined ? undefined : r.speedup >= 1.6 },
-  { id: 'sparse24_matvec_4096', what: '2:4 matrix-vector ≥ 1.6× our dense kernel (issue 3)', met: (r) => r.speedup === undefined ? undefined : r.speedup >= 1.6 },
-  { id: 'maxq_mask_update', what: `MaxQ mask update ≤ 15 % of a dense training step at batch 64 (issue 3)${quick ? '; --quick: vs batch 8, a stricter test' : ''}`, met: (r) => r.overhead === undefined ? undefined : r.overhead <= 0.15 },
-  { id: 'train_step_ref_b8', what: 'training step ≥ 10× TF.js WebGPU (issue 4)', met: (r) => r.speedup === undefined ? undefined : r.speedup >= 10 },
+/** Per-case fields of one implementation's block, whichever runner produced it. */
+interface LaneCase {
+  id: string;
+  ms?: number;
+  runs?: number;
+  gflops?: number;
+  baseline?: { name?: string; ms: number; runs: number; gflops?: number } | null;
+  speedup?: number;
+  relDiff?: number;
+  /** maxq_mask_update: ours ms / baseline ms. */
+  overhead?: number;
+  /** train_ips cases: batch / (ours ms / 1000). */
+  imagesPerSecond?: number;
+  error?: string;
+}
+
+/** One implementation's results: its adapter and every case (bench/node.ts's shape). */
+interface LaneBlock {
+  adapter: string;
+  userAgent?: string;
+  cases: LaneCase[];
+}
+
+/** The benchmark targets of the issues (not tests); `lanes` says where each is judged. */
+const TARGETS: { id: string; what: string; met: (r: LaneCase) => boolean | undefined }[] = [
+  { id: 'sparse24_matmul_1024', what: 'packed 2:4 matmul ≥ 1.6× our dense kernel (issues 3, 10; a GPU target)', met: (r) => r.speedup === undefined ? undefined : r.speedup >= 1.6 },
+  { id: 'sparse24_matvec_4096', what: '2:4 matrix-vector ≥ 1.6× our dense kernel (issues 3, 10; a GPU target)', met: (r) => r.speedup === undefined ? undefined : r.speedup >= 1.6 },
+  { id: 'maxq_mask_update', what: `MaxQ mask update < 10 % of a dense training step (issue 10; ${quick ? 'batch 8' : 'batch 64 in the full run, batch 8 with --quick'})`, met: (r) => r.overhead === undefined ? undefined : r.overhead < 0.1 },
+  { id: 'train_step_ref_b8', what: 'training step ≥ 10× TF.js WebGPU (issue 4; browsers)', met: (r) => r.speedup === undefined ? undefined : r.speedup >= 10 },
 ];
 
-function markdown(report: Report): string {
-  const lines = [
-    `# Benchmark results (${report.quick ? 'quick' : 'full'})`,
-    '',
-    `${report.date} · browser adapter: ${report.adapter.browser} · Node adapter: ${report.adapter.node} · ` +
-      `baseline: ${report.baseline} · ${report.machine.cpus} CPUs, 1-min load average ${report.machine.load.start.toFixed(1)} at start, ` +
-      `${report.machine.load.end.toFixed(1)} at end`,
-    '',
-    '| case | shape | ours ms | ours GFLOP/s | baseline | baseline ms | baseline GFLOP/s | speedup | rel. diff | runs (ours/baseline) | ours Node/Dawn ms | Node GFLOP/s | Node speedup |',
-    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ];
-  const nodeOf = (id: string) => report.node.cases.find((x) => x.id === id);
-  // The mask update is a cost, not a rival: its column shows the overhead instead of a speedup.
-  const ratio = (speedup: number | undefined, overhead: number | undefined) =>
-    overhead === undefined ? fmtX(speedup) : `overhead ${fmtPct(overhead)}`;
-  for (const r of report.cases.filter((x) => x.baseline !== null)) {
-    const n = nodeOf(r.id);
-    lines.push(
-      `| ${r.id} | ${r.shape} | ${fmtMs(r.ours?.ms)} | ${fmtG(r.ours?.gflops)} | ${r.baseline?.name ?? '—'} | ${fmtMs(r.baseline?.ms)} | ${fmtG(r.baseline?.gflops)} | ` +
-        `${ratio(r.speedup, r.overhead)} | ${r.relDiff === undefined ? '—' : r.relDiff.toExponential(1)} | ` +
-        `${r.ours && r.baseline ? `${r.ours.runs}/${r.baseline.runs}` : '—'} | ` +
-        `${fmtMs(n?.ms)} | ${fmtG(n?.gflops)} | ${ratio(n?.speedup, n?.overhead)} |`,
-    );
-  }
-  const ips = report.cases.filter((x) => x.baseline === null);
-  if (ips.length) {
-    lines.push('', '## Training throughput (ours, no baseline)', '',
-      '| case | setting | ours ms/step | images/s | runs | Node/Dawn ms/step | Node images/s |', '|---|---|---:|---:|---:|---:|---:|');
-    for (const r of ips) {
-      const n = nodeOf(r.id);
-      lines.push(`| ${r.id} | ${r.shape} | ${fmtMs(r.ours?.ms)} | ${r.imagesPerSecond?.toFixed(2) ?? '—'} | ${r.ours?.runs ?? '—'} | ` +
-        `${fmtMs(n?.ms)} | ${n?.imagesPerSecond?.toFixed(2) ?? '—'} |`);
-    }
-  }
-  const targets = TARGETS.flatMap((t) => {
-    const r = report.cases.find((x) => x.id === t.id);
-    if (!r) return [];
-    const n = nodeOf(t.id);
-    const value = (x: { speedup?: number; overhead?: number } | undefined) =>
-      x?.overhead !== undefined ? fmtPct(x.overhead) : fmtX(x?.speedup);
-    const met = t.met(r);
-    return [`| ${t.what} | ${value(r)} | ${n?.speedup === undefined ? '—' : value(n)} | ${met === undefined ? '—' : met ? 'yes' : 'no'} |`];
-  });
-  if (targets.length) {
-    lines.push('', '## Targets', '', '| target | browser | Node/Dawn | met (browser) |', '|---|---:|---:|---|', ...targets);
-  }
-  const errors = [
-    ...report.cases.filter((r) => r.error).map((r) => `- browser ${r.id}: ${r.error}`),
-    ...report.node.cases.filter((r) => r.error).map((r) => `- node ${r.id}: ${r.error}`),
-    ...report.pageErrors.map((e) => `- page: ${e}`),
-  ];
-  if (errors.length) lines.push('', '## Errors', '', ...errors);
-  const caseNotes = report.cases.filter((r) => r.notes).map((r) => `- ${r.id}: ${r.notes}`);
-  lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`), ...caseNotes, '');
-  return lines.join('\n');
+/** Targets across implementations (issue 9): Deno/wgpu against Node/Dawn, same machine, same run. */
+const CROSS_TARGETS = [
+  { id: 'train_ips_tiny_dense', what: 'tiny CNN images/s, Deno/wgpu ≥ 5× Node/Dawn (issue 9)', min: 5 },
+  { id: 'train_step_ref_b8', what: 'reference CNN training step, Deno/wgpu ≥ 3× faster than Node/Dawn (issue 9)', min: 3 },
+];
+
+const LANES: { key: Lane; name: string }[] = [
+  { key: 'browser', name: 'Chromium (Dawn)' },
+  { key: 'node', name: 'Node/Dawn' },
+  { key: 'deno', name: 'Deno/wgpu' },
+  { key: 'firefox', name: 'Firefox (wgpu)' },
+];
+
+interface Report {
+  date: string;
+  quick: boolean;
+  /** Adapter per implementation. */
+  adapter: Partial<Record<Lane, string>>;
+  browser: string;
+  baseline: string;
+  /** Other jobs on the machine skew single runs: the load average says how busy it was. */
+  machine: { cpus: number; load: { start: number; end: number } };
+  notes: string[];
+  /** Chromium's cases with the detail of the TF.js comparison (the format kept since issue 2). */
+  cases: ReportCase[];
+  node?: LaneBlock;
+  deno?: LaneBlock;
+  firefox?: LaneBlock;
+  pageErrors: string[];
 }
 
 interface ReportCase {
@@ -172,28 +217,9 @@ interface ReportCase {
   baseline?: { name: string; ms: number; runs: number; gflops?: number } | null;
   speedup?: number;
   relDiff?: number;
-  /** maxq_mask_update: ours ms / baseline ms. */
   overhead?: number;
-  /** train_ips cases: batch / (ours ms / 1000). */
   imagesPerSecond?: number;
   error?: string;
-}
-
-/** Node results with the derived fields of the report. */
-type ReportNodeCase = NodeCaseResult & { overhead?: number; imagesPerSecond?: number };
-
-interface Report {
-  date: string;
-  quick: boolean;
-  adapter: { browser: string; node: string };
-  browser: string;
-  baseline: string;
-  /** Other jobs on the machine skew single runs: the load average says how busy it was. */
-  machine: { cpus: number; load: { start: number; end: number } };
-  notes: string[];
-  cases: ReportCase[];
-  node: { adapter: string; cases: ReportNodeCase[] };
-  pageErrors: string[];
 }
 
 /** overhead (mask update) and images/s (throughput cases) from a case's times. */
@@ -203,52 +229,173 @@ function derived(c: BenchCase, ms: number, baselineMs: number | undefined): { ov
   return {};
 }
 
-console.log(`[bench] ${cases.length} cases${quick ? ' (quick)' : ''}: ${cases.map((c) => c.id).join(', ')}`);
-const browser = await runBrowser();
-const node = runNode();
-const report: Report = {
-  date: new Date().toISOString(),
-  quick,
-  adapter: { browser: browser.info.adapter, node: node.adapter },
-  browser: browser.info.userAgent,
-  baseline: browser.info.baseline,
-  machine: { cpus: cpus().length, load: { start: loadAtStart, end: loadavg()[0] } },
-  notes: quick
-    ? [...NOTES, '--quick: conv batch 8 (64 in the full run), square-matmul sweep up to 1024 (2048 in the full run), throughput at batch 16 (64) and in the browser only, mask-update baseline at batch 8 (64).']
-    : NOTES,
-  cases: cases.map((c): ReportCase => {
-    const o = browser.outcomes.get(c.id);
-    const flops = caseFlops(c);
-    const base = { id: c.id, shape: caseShape(c), gflop: flops.ours === undefined ? undefined : flops.ours / 1e9, notes: 'notes' in c ? c.notes : undefined };
-    if (!o || 'error' in o) return { ...base, baseline: baselineKind(c) === null ? null : undefined, error: o?.error ?? 'not run' };
-    const { ours, baseline, relDiff } = o.result;
-    return {
-      ...base,
-      ours: { ...ours, gflops: perSecond(flops.ours, ours.ms) },
-      baseline: baseline && { ...baseline, gflops: perSecond(flops.baseline, baseline.ms) },
-      speedup: baseline ? baseline.ms / ours.ms : undefined,
-      relDiff,
-      ...derived(c, ours.ms, baseline?.ms),
-    };
-  }),
-  node: {
-    adapter: node.adapter,
-    cases: node.cases.map((n) => {
+/** A browser run as a lane block (bench/node.ts's shape), with the derived fields. */
+function browserBlock(run: BrowserRun): LaneBlock {
+  return {
+    adapter: run.info.adapter,
+    userAgent: run.info.userAgent,
+    cases: cases.map((c): LaneCase => {
+      const o = run.outcomes.get(c.id);
+      if (!o || 'error' in o) return { id: c.id, error: o?.error ?? 'not run' };
+      const { ours, baseline, relDiff } = o.result;
+      const flops = caseFlops(c);
+      return {
+        id: c.id, ms: ours.ms, runs: ours.runs, gflops: perSecond(flops.ours, ours.ms),
+        baseline: baseline && { ...baseline, gflops: perSecond(flops.baseline, baseline.ms) },
+        speedup: baseline ? baseline.ms / ours.ms : undefined, relDiff, ...derived(c, ours.ms, baseline?.ms),
+      };
+    }),
+  };
+}
+
+function headlessBlock(r: NodeResults): LaneBlock {
+  return {
+    adapter: r.adapter,
+    cases: r.cases.map((n) => {
       const c = cases.find((x) => x.id === n.id);
       return c && n.ms !== undefined ? { ...n, ...derived(c, n.ms, n.baseline?.ms) } : n;
     }),
+  };
+}
+
+function markdown(report: Report): string {
+  const blocks = LANES.flatMap((l) => {
+    const b = l.key === 'browser' ? report.cases.length ? chromiumBlock(report) : undefined : report[l.key];
+    return b ? [{ ...l, block: b }] : [];
+  });
+  const of = (b: LaneBlock, id: string) => b.cases.find((x) => x.id === id);
+  // The mask update is a cost, not a rival: it shows the overhead instead of a speedup.
+  const ratio = (x: LaneCase | undefined) =>
+    x?.error ? 'error' : x?.overhead !== undefined ? `overhead ${fmtPct(x.overhead)}` : fmtX(x?.speedup);
+  const lines = [
+    `# Benchmark results (${report.quick ? 'quick' : 'full'})`,
+    '',
+    `${report.date} · ${report.machine.cpus} CPUs, 1-min load average ${report.machine.load.start.toFixed(1)} at start, ` +
+      `${report.machine.load.end.toFixed(1)} at end · browser baseline: ${report.baseline}`,
+    '',
+    ...blocks.map((b) => `- ${b.block.adapter.startsWith(b.name) ? b.block.adapter : `${b.name}: ${b.block.adapter}`}`),
+    '',
+    '## Every case on every implementation',
+    '',
+    'ms = our time; ratio = baseline ms / ours ms within that implementation (browsers: TF.js WebGPU; everywhere: our own dense kernel or step for the sparse and mask-update cases).',
+    '',
+    `| case | shape | ${blocks.map((b) => `${b.name} ms | ${b.name} ratio`).join(' | ')} |`,
+    `|---|---|${blocks.map(() => '---:|---:').join('|')}|`,
+  ];
+  for (const c of cases) {
+    const cells = blocks.map((b) => {
+      const x = of(b.block, c.id);
+      const ms = x?.imagesPerSecond !== undefined ? `${fmtMs(x.ms)} (${x.imagesPerSecond.toFixed(1)} img/s)` : fmtMs(x?.ms);
+      return `${ms} | ${ratio(x)}`;
+    });
+    lines.push(`| ${c.id} | ${caseShape(c)} | ${cells.join(' | ')} |`);
+  }
+  const node = report.node, deno = report.deno;
+  if (node && deno) {
+    lines.push('', '## Deno/wgpu against Node/Dawn (same machine, same run)', '', '| case | Node/Dawn ms | Deno/wgpu ms | Deno faster by |', '|---|---:|---:|---:|');
+    for (const c of cases) {
+      const a = of(node, c.id)?.ms, b = of(deno, c.id)?.ms;
+      if (a !== undefined && b !== undefined) lines.push(`| ${c.id} | ${fmtMs(a)} | ${fmtMs(b)} | ${fmtX(a / b)} |`);
+    }
+  }
+  lines.push('', '## Chromium against TF.js in detail', '',
+    '| case | shape | ours ms | ours GFLOP/s | baseline | baseline ms | baseline GFLOP/s | ratio | rel. diff | runs (ours/baseline) |',
+    '|---|---|---:|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of report.cases.filter((x) => x.baseline)) {
+    lines.push(
+      `| ${r.id} | ${r.shape} | ${fmtMs(r.ours?.ms)} | ${fmtG(r.ours?.gflops)} | ${r.baseline?.name ?? '—'} | ${fmtMs(r.baseline?.ms)} | ${fmtG(r.baseline?.gflops)} | ` +
+        `${r.overhead === undefined ? fmtX(r.speedup) : `overhead ${fmtPct(r.overhead)}`} | ${r.relDiff === undefined ? '—' : r.relDiff.toExponential(1)} | ` +
+        `${r.ours && r.baseline ? `${r.ours.runs}/${r.baseline.runs}` : '—'} |`,
+    );
+  }
+  const targets = TARGETS.flatMap((t) => {
+    if (!cases.some((c) => c.id === t.id)) return [];
+    const cells = blocks.map((b) => {
+      const x = of(b.block, t.id);
+      const met = x ? t.met(x) : undefined;
+      return met === undefined ? '—' : `${ratio(x)} ${met ? '(met)' : '(not met)'}`;
+    });
+    return [`| ${t.what} | ${cells.join(' | ')} |`];
+  });
+  const cross = node && deno ? CROSS_TARGETS.flatMap((t) => {
+    const a = of(node, t.id)?.ms, b = of(deno, t.id)?.ms;
+    return a === undefined || b === undefined ? [] : [`| ${t.what} | ${fmtX(a / b)} | ${a / b >= t.min ? 'yes' : 'no'} |`];
+  }) : [];
+  if (targets.length) lines.push('', '## Targets', '', `| target | ${blocks.map((b) => b.name).join(' | ')} |`, `|---|${blocks.map(() => '---:|').join('')}`, ...targets);
+  if (cross.length) lines.push('', '| target across implementations | measured | met |', '|---|---:|---|', ...cross);
+  const errors = [
+    ...blocks.flatMap((b) => b.block.cases.filter((r) => r.error).map((r) => `- ${b.name} ${r.id}: ${r.error}`)),
+    ...report.pageErrors.map((e) => `- page: ${e}`),
+  ];
+  if (errors.length) lines.push('', '## Errors', '', ...errors);
+  const caseNotes = report.cases.filter((r) => r.notes).map((r) => `- ${r.id}: ${r.notes}`);
+  lines.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`), ...caseNotes, '');
+  return lines.join('\n');
+}
+
+/** Chromium's detailed cases as a lane block, for the tables that put implementations side by side. */
+function chromiumBlock(report: Report): LaneBlock {
+  return {
+    adapter: report.adapter.browser ?? 'unavailable',
+    cases: report.cases.map((r) => ({ id: r.id, ms: r.ours?.ms, runs: r.ours?.runs, gflops: r.ours?.gflops, baseline: r.baseline, speedup: r.speedup, relDiff: r.relDiff, overhead: r.overhead, imagesPerSecond: r.imagesPerSecond, error: r.error })),
+  };
+}
+
+console.log(`[bench] ${cases.length} cases${quick ? ' (quick)' : ''}: ${cases.map((c) => c.id).join(', ')}`);
+const server = skip.has('browser') && skip.has('firefox') ? null : await startBenchServer();
+let chromium: BrowserRun | null = null;
+let firefox: BrowserRun | null = null;
+try {
+  if (server && !skip.has('browser')) chromium = await runChromium(server);
+  if (server && !skip.has('firefox')) {
+    firefox = await runFirefox(server).catch((e: unknown) => {
+      console.error(`[firefox] not run: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    });
+  }
+} finally {
+  await server?.close();
+}
+const node = skip.has('node') ? null : runHeadless('node');
+const deno = skip.has('deno') ? null : runHeadless('deno');
+const report: Report = {
+  date: new Date().toISOString(),
+  quick,
+  adapter: {
+    ...(chromium && { browser: chromium.info.adapter }), ...(node && { node: node.adapter }),
+    ...(deno && { deno: deno.adapter }), ...(firefox && { firefox: firefox.info.adapter }),
   },
-  pageErrors: browser.pageErrors,
+  browser: chromium?.info.userAgent ?? '',
+  baseline: chromium?.info.baseline ?? firefox?.info.baseline ?? '',
+  machine: { cpus: cpus().length, load: { start: loadAtStart, end: loadavg()[0] } },
+  notes: quick
+    ? [...NOTES, '--quick: conv batch 8 (64 in the full run), square-matmul sweep up to 1024 (2048 in the full run), reference-CNN throughput at batch 16 (64) and in the browsers only, mask-update baseline at batch 8 (64).']
+    : NOTES,
+  cases: chromium ? cases.map((c): ReportCase => {
+    const flops = caseFlops(c);
+    const base = { id: c.id, shape: caseShape(c), gflop: flops.ours === undefined ? undefined : flops.ours / 1e9, notes: 'notes' in c ? c.notes : undefined };
+    const x = browserBlock(chromium).cases.find((k) => k.id === c.id)!;
+    if (x.error) return { ...base, baseline: baselineKind(c) === null ? null : undefined, error: x.error };
+    return {
+      ...base, ours: { ms: x.ms!, runs: x.runs!, gflops: x.gflops }, baseline: (x.baseline as ReportCase['baseline']) ?? null,
+      speedup: x.speedup, relDiff: x.relDiff, overhead: x.overhead, imagesPerSecond: x.imagesPerSecond,
+    };
+  }) : [],
+  ...(node && { node: headlessBlock(node) }),
+  ...(deno && { deno: headlessBlock(deno) }),
+  ...(firefox && { firefox: browserBlock(firefox) }),
+  pageErrors: [...(chromium?.pageErrors ?? []), ...(firefox?.pageErrors.map((e) => `firefox ${e}`) ?? [])],
 };
 const md = markdown(report);
-// A partial run (--only) is for trying things out: it must not replace the recorded results.
-if (only) {
-  console.log(`\n${md}\n[bench] done in ${elapsed()}; --only: bench/results/ left unchanged`);
+// A partial run (--only, --skip) is for trying things out: it must not replace the recorded results.
+if (only || skip.size) {
+  console.log(`\n${md}\n[bench] done in ${elapsed()}; partial run: bench/results/ left unchanged`);
 } else {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(join(RESULTS, 'latest.md'), md);
   console.log(`\n${md}\n[bench] done in ${elapsed()}; wrote bench/results/latest.json and latest.md`);
 }
-const failed = report.cases.some((r) => r.error) || node.cases.some((r) => r.error);
+const blocksRun = [report.node, report.deno, report.firefox].filter((b): b is LaneBlock => b !== undefined);
+const failed = report.cases.some((r) => r.error) || blocksRun.some((b) => b.cases.some((r) => r.error));
 process.exit(failed ? 1 : 0);

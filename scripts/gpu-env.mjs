@@ -132,7 +132,7 @@ export function resolveDenoEnv({ install = true } = {}) {
   return { deno, icd: icdSetting, env };
 }
 
-/** Firefox ESR for the e2e lane on wgpu: same Vulkan drivers as Deno. */
+/** Firefox ESR for the e2e lane on wgpu: the same Vulkan driver as Deno (NMP_WGPU_ICD). */
 export function resolveFirefoxEnv({ install = true } = {}) {
   const firefox = process.env.NMP_FIREFOX || DEFAULT_FIREFOX;
   if (!process.env.NMP_FIREFOX) {
@@ -140,5 +140,6 @@ export function resolveFirefoxEnv({ install = true } = {}) {
     if (still.length) throw new Error(`The Firefox lane needs: \`sudo apt-get install ${still.join(' ')}\`, or set NMP_FIREFOX.`);
   }
   if (!existsSync(firefox)) throw new Error(`NMP_FIREFOX points at ${firefox}, which does not exist.`);
-  return { firefox, env: { NMP_FIREFOX: firefox } };
+  const icd = process.env.NMP_WGPU_ICD || LAVAPIPE_ICD;
+  return { firefox, icd, env: { NMP_FIREFOX: firefox, NMP_FIREFOX_ICD: icd } };
 }

@@ -19,9 +19,10 @@ const server = await createServer({
   optimizeDeps: { noDiscovery: true, include: [] },
 });
 const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
-// The entry sees itself as the program, as it would under `node entry.ts`.
+// The entry sees itself as the program, as it would under `node entry.ts`. In place: Deno's
+// node:util parseArgs reads the original array, not a reassigned one.
 const entryPath = resolve(entry);
-process.argv = [process.argv[0], entryPath, ...rest];
+process.argv.splice(1, process.argv.length - 1, entryPath, ...rest);
 try {
   await runner.import(entryPath);
 } finally {

@@ -44,12 +44,13 @@ export interface MaskUpdateCase {
   notes?: string;
 }
 
-/** One training step of the reference CNN: ours vs TF.js (train_step) or ours alone in images/s (train_ips). */
+/** One training step of a CNN (the reference one unless `model` says tiny): ours vs TF.js (train_step) or ours alone in images/s (train_ips). */
 export interface TrainCase {
   kind: 'train_step' | 'train_ips';
   id: string;
   method: TrainMethod;
   batch: number;
+  model?: 'reference' | 'tiny';
 }
 
 export type BenchCase = MatmulCase | ConvCase | SparseMatmulCase | MaskUpdateCase | TrainCase;
@@ -60,6 +61,15 @@ export const REFERENCE_CONVS: ConvLayer[] = [
   { hw: 16, c: 32, o: 64 },
   { hw: 16, c: 64, o: 64 },
   { hw: 8, c: 64, o: 128 },
+];
+
+/** The tiny CNN's convs (DESIGN.md: the reference shape with channels 16/16/32/32/64). */
+export const TINY_CONVS: ConvLayer[] = [
+  { hw: 32, c: 3, o: 16 },
+  { hw: 32, c: 16, o: 16 },
+  { hw: 16, c: 16, o: 32 },
+  { hw: 16, c: 32, o: 32 },
+  { hw: 8, c: 32, o: 64 },
 ];
 
 /**
@@ -95,6 +105,8 @@ export function benchCases(quick: boolean): BenchCase[] {
       notes: quick ? `--quick: the baseline is a dense step at batch ${batch}, not 64 (the issue's baseline, used in the full run); against the 8× cheaper step the overhead is larger.` : undefined,
     },
     { kind: 'train_step', id: 'train_step_ref_b8', method: 'dense', batch: 8 },
+    // The tiny CNN at batch 64 in every run and every implementation: the number `npm run train` users feel.
+    { kind: 'train_ips', id: 'train_ips_tiny_dense', method: 'dense', batch: 64, model: 'tiny' },
     ips('dense'),
     ips('srste'),
     ips('maxq'),
@@ -144,7 +156,7 @@ export function caseFlops(c: BenchCase): { ours?: number; baseline?: number } {
       return { baseline: convFlops(c.batch, REFERENCE_CONVS, 'step') };
     case 'train_step':
     case 'train_ips':
-      return same(convFlops(c.batch, REFERENCE_CONVS, 'step'));
+      return same(convFlops(c.batch, c.model === 'tiny' ? TINY_CONVS : REFERENCE_CONVS, 'step'));
   }
 }
 
@@ -162,7 +174,7 @@ export function caseShape(c: BenchCase): string {
     case 'train_step':
       return `reference CNN step, batch ${c.batch}`;
     case 'train_ips':
-      return `reference CNN, ${c.method === 'dense' ? 'dense' : `${c.method === 'srste' ? 'SR-STE' : 'MaxQ'} 2:4`}, batch ${c.batch}`;
+      return `${c.model ?? 'reference'} CNN, ${c.method === 'dense' ? 'dense' : `${c.method === 'srste' ? 'SR-STE' : 'MaxQ'} 2:4`}, batch ${c.batch}`;
   }
 }
 

@@ -160,7 +160,7 @@ async function prepare(ctx: GpuContext, c: BenchCase, side: 'ours' | 'baseline')
       return side === 'ours' ? prepareMaskUpdate(ctx) : prepareTrainStep(ctx, 'dense', c.batch);
     case 'train_step':
     case 'train_ips':
-      return prepareTrainStep(ctx, c.method, c.batch);
+      return prepareTrainStep(ctx, c.method, c.batch, c.model);
   }
 }
 

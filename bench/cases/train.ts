@@ -1,5 +1,5 @@
-// Training-level benchmark cases on our engine (browser or Node/Dawn): one training step of the
-// reference CNN exactly as the trainer records it (src/train/step.ts: mask update, forward, loss,
+// Training-level benchmark cases on our engine (browser, Node/Dawn or Deno/wgpu): one training step of the
+// reference (or tiny) CNN exactly as the trainer records it (src/train/step.ts: mask update, forward, loss,
 // backward, gradient rule, SGD with Nesterov momentum and weight decay) on a random batch already
 // on the GPU, and the MaxQ 2:4 mask update of the whole network on its own.
 import type { GpuContext } from '../../src/gpu/device';
@@ -14,8 +14,9 @@ import { BENCH_SGD, INIT_SEED, resizeLastAxis, SPARSE_SETTINGS, trainInputs, typ
 import type { Prepared } from './ours';
 
 const SPEC = modelSpec('reference');
-/** Parameters SGD updates, in the order the training-step outputs list their updates. */
+/** Parameters SGD updates, in the order the training-step outputs list their updates (reference CNN). */
 export const TRAINABLE = trainableParamNames(SPEC);
+type ModelName = 'reference' | 'tiny';
 
 /** The initial weights of every training case (logical shapes: conv OHWI, fc [out, in]), for the TF.js baseline. */
 export async function initialParams(ctx: GpuContext): Promise<Record<string, Float32Array>> {
@@ -29,8 +30,8 @@ export async function initialParams(ctx: GpuContext): Promise<Record<string, Flo
 }
 
 /** The network (weights from INIT_SEED) and the 2:4 runtime of `method` at its benchmark epoch. */
-function build(ctx: GpuContext, method: TrainMethod, maxBatch: number): { net: Network; sparsity: SparsityRuntime } {
-  const net = new Network(ctx, SPEC, { maxBatch, separateEffectiveWeights: method !== 'dense' });
+function build(ctx: GpuContext, method: TrainMethod, maxBatch: number, model: ModelName = 'reference'): { net: Network; sparsity: SparsityRuntime } {
+  const net = new Network(ctx, modelSpec(model), { maxBatch, separateEffectiveWeights: method !== 'dense' });
   net.params.initialise(INIT_SEED);
   if (method === 'dense') return { net, sparsity: denseRuntime() };
   const { window, epoch } = SPARSE_SETTINGS[method];
@@ -44,20 +45,21 @@ function build(ctx: GpuContext, method: TrainMethod, maxBatch: number): { net: N
  * trainer does). Outputs: the update w' − w of every trainable parameter (logical shapes, in
  * TRAINABLE order) made by the warm-up step from the initial weights.
  */
-export async function prepareTrainStep(ctx: GpuContext, method: TrainMethod, batch: number): Promise<Prepared> {
-  const { net, sparsity } = build(ctx, method, batch);
+export async function prepareTrainStep(ctx: GpuContext, method: TrainMethod, batch: number, model: ModelName = 'reference'): Promise<Prepared> {
+  const { net, sparsity } = build(ctx, method, batch, model);
   const { x, labels } = trainInputs(batch);
   net.input.write(resizeLastAxis(x, 3, 4));
   net.labels.writeU32(labels);
-  const initial = await net.params.read(TRAINABLE);
+  const trainable = trainableParamNames(modelSpec(model));
+  const initial = await net.params.read(trainable);
   return {
     async run() {
       submitTrainStep(ctx, net, sparsity, batch, BENCH_SGD);
       await readBuffer(ctx, net.metrics.buffer, 16);
     },
     async outputs() {
-      const after = await net.params.read(TRAINABLE);
-      return TRAINABLE.map((name) => after[name].map((v, i) => v - initial[name][i]));
+      const after = await net.params.read(trainable);
+      return trainable.map((name) => after[name].map((v, i) => v - initial[name][i]));
     },
     destroy() {
       sparsity.destroy();

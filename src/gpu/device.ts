@@ -74,10 +74,15 @@ export class GpuContext {
     return () => this.lostListeners.delete(f);
   }
 
+  /** The adapter's name, or null when the browser withholds it (Firefox and Safari do, for privacy). */
+  get adapterName(): string | null {
+    const i = this.info;
+    return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || null;
+  }
+
   /** A one-line description of the adapter, for test output and benchmark reports. */
   describe(): string {
-    const i = this.info;
-    const adapter = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || 'unknown adapter';
+    const adapter = this.adapterName ?? 'adapter not named by this browser';
     return this.implementation ? `${this.implementation}: ${adapter}` : adapter;
   }
 

@@ -16,7 +16,8 @@ import { RunControls } from './run/RunControls';
 
 type GpuState =
   | { status: 'loading' }
-  | { status: 'ready'; adapter: string }
+  /** adapter: the GPU's name, or null when the browser withholds it (Firefox, Safari). */
+  | { status: 'ready'; adapter: string | null }
   | { status: 'no-webgpu'; message: string }
   | { status: 'error'; message: string };
 
@@ -27,7 +28,7 @@ function useGpu(): GpuState {
     let active = true;
     acquireGpu().then(
       (c) => {
-        const adapter = c.describe();
+        const adapter = c.adapterName;
         c.destroy();
         if (active) setState({ status: 'ready', adapter });
       },
@@ -108,7 +109,14 @@ export function App() {
   const adapter = gpu.status === 'loading'
     ? <span aria-live="polite">Looking for a WebGPU adapter…</span>
     : gpu.status === 'ready'
-      ? <span>GPU adapter: <strong data-testid="adapter">{gpu.adapter}</strong></span>
+      ? gpu.adapter !== null
+        ? <span>GPU adapter: <strong data-testid="adapter">{gpu.adapter}</strong></span>
+        : (
+          <span data-testid="adapter-unnamed">
+            WebGPU is on. <strong data-testid="adapter">This browser does not tell pages which GPU it is</strong>
+            {' '}(Firefox and Safari keep the name private); training still runs on it.
+          </span>
+        )
       : <span className="field-error" role="alert" data-testid="gpu-error">Could not start the GPU: {gpu.message}</span>;
   return (
     <div className={`app${presenting ? ' presenting' : ''}`}>

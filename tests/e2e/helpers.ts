@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import puppeteer, { type Browser as PuppeteerBrowser } from 'puppeteer-core';
 import { createServer } from 'vite';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,6 +54,24 @@ export async function launchChromium(opts: { webgpu?: boolean } = {}): Promise<B
   const executablePath = process.env.NMP_CHROMIUM || '/usr/bin/chromium';
   const args = opts.webgpu === false ? BASE_ARGS : ['--enable-unsafe-webgpu', ...BASE_ARGS];
   return chromium.launch({ executablePath, args, headless: true });
+}
+
+/**
+ * Headless Firefox ESR with WebGPU (wgpu), driven by puppeteer-core over WebDriver BiDi (Playwright
+ * drives only its own patched Firefox). Its Vulkan driver: NMP_FIREFOX_ICD (scripts/gpu-env.mjs;
+ * Mesa's lavapipe by default, `system` for the machine's own). WebGPU is behind prefs in Firefox
+ * ESR on Linux; the blocklist pref lets it use a CPU (fallback) adapter.
+ */
+export async function launchFirefox(): Promise<PuppeteerBrowser> {
+  const icd = process.env.NMP_FIREFOX_ICD || '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json';
+  const env: Record<string, string | undefined> = { ...process.env, VK_ICD_FILENAMES: icd === 'system' ? undefined : icd };
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: process.env.NMP_FIREFOX || '/usr/bin/firefox-esr',
+    headless: true,
+    env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true },
+  });
 }
 
 /** Collects console errors and uncaught page errors from the moment it is attached. */
