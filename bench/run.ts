@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only id,id] [-- --skip firefox,deno]`: every case on every
+// `npm run bench [-- --quick] [--only id,id] [--skip firefox,deno] [--runtime node|deno]`: every case on every
 // WebGPU implementation we can run, each ratio taken within one implementation:
 //   browser (Chromium, Dawn): ours vs TF.js WebGPU, bench/page.ts served by Vite;
 //   node (Node, Dawn) and deno (Deno, wgpu): ours, bench/node.ts, with our own baselines;
@@ -16,12 +16,18 @@ import { baselineKind, benchCases, caseFlops, caseShape, type BenchCase, type Be
 import type { NodeResults } from './node';
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, skip: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, skip: { type: 'string' }, runtime: { type: 'string' } },
 });
 const quick = values.quick;
 const only = values.only?.split(',');
 type Lane = 'browser' | 'node' | 'deno' | 'firefox';
-const skip = new Set((values.skip?.split(',') ?? []) as Lane[]);
+const ALL_LANES: Lane[] = ['browser', 'node', 'deno', 'firefox'];
+// --runtime node|deno: that headless implementation alone (as the CLI's flag); --skip: leave lanes out.
+if (values.runtime !== undefined && values.runtime !== 'node' && values.runtime !== 'deno') {
+  console.error(`--runtime must be node or deno (got ${values.runtime}); without it every implementation runs`);
+  process.exit(2);
+}
+const skip = new Set(values.runtime ? ALL_LANES.filter((l) => l !== values.runtime) : ((values.skip?.split(',') ?? []) as Lane[]));
 const cases = benchCases(quick).filter((c) => !only || only.includes(c.id));
 const RESULTS = join(REPO_ROOT, 'bench/results');
 const started = performance.now();
