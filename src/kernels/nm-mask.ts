@@ -9,6 +9,7 @@ import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { STORAGE } from '../gpu/buffer-pool';
 import { groups, requireDistinct, requireWords } from './checks';
+import { cooperativeWg } from './device-shape';
 
 /** Conv weight shape [O, KH, KW, I] (OHWI). */
 export type OhwiShape = readonly [number, number, number, number];
@@ -52,16 +53,11 @@ const DENSE_BELOW = 1;
 const DENSE_ALL = 2;
 
 /**
- * Default invocations per selection workgroup: a GPU wants a full workgroup; the CPU emulators
- * run one SIMD group (SwiftShader 4 invocations, llvmpipe 8 with AVX2) as one coroutine and pay
- * for every switch at a barrier, so one SIMD group is fastest there (measured 2–10× faster than
- * 256 at the reference CNN's shapes).
+ * Default invocations per selection workgroup: 256 on a GPU, one SIMD group on a CPU emulator
+ * (measured 2–10× faster than 256 there at the reference CNN's shapes; see device-shape.ts).
  */
 export function defaultSelectWg(ctx: GpuContext): number {
-  const name = ctx.info.architecture + ctx.info.description + ctx.info.device;
-  if (/swiftshader/i.test(name)) return 4;
-  if (/llvmpipe/i.test(name)) return 8;
-  return 256;
+  return cooperativeWg(ctx, 256);
 }
 
 /** Checked sizes of an N:M mask problem, shared with the MaxQ wrapper. */
