@@ -1,58 +1,68 @@
-// Wall time of each dispatch of the MaxQ 2:4 mask update of the reference CNN (the bench case
-// maxq_mask_update's work), each repeated REPS times in one submission, to see where it goes.
-// Usage: node scripts/cli.mjs bench/profile-mask.ts [--runtime node|deno] [reps]
+// Where the MaxQ 2:4 mask update of the reference CNN goes, in training conditions: MaxQ training
+// steps at batch 8 (lr 0.05, mid-window: half the groups dense), and after each step the same
+// update (own ops on the same weights, so the runtime's state is untouched) timed dispatch by
+// dispatch, and whole in one pass, by GPU timestamps where the adapter has them; process CPU time
+// of the whole pass beside it (robust to other load: the emulators run on this process's threads).
+// Prints min and median over the steps; the first steps start cold (full selections).
+// Usage: node scripts/cli.mjs bench/profile-mask.ts [--runtime node|deno] [steps]
 import { acquireHeadlessGpu } from '../src/gpu/headless-gpu';
-import type { Encodable } from '../src/gpu/dispatch';
+import { readBuffer } from '../src/gpu/tensor';
 import { GpuTimer } from '../src/gpu/timing';
 import { Network } from '../src/nn/network';
 import { modelSpec } from '../src/nn/spec';
-import { prepareMaxqMask } from '../src/kernels/maxq-mask';
+import { DEFAULT_SPARSITY } from '../src/sparsity/method';
+import { createSparsityRuntime } from '../src/sparsity/runtime';
 import { denseGroupCount } from '../src/sparsity/schedule';
+import { submitTrainStep } from '../src/train/step';
+import { prepareMaxqMask } from '../src/kernels/maxq-mask';
+import { mulberry32 } from '../src/reference/random';
 
-const REPS = Number(process.argv[2] ?? 5);
+const STEPS = Number(process.argv[2] ?? 12);
+const B = 8;
 const ctx = await acquireHeadlessGpu();
 console.log(ctx.describe());
-const net = new Network(ctx, modelSpec('reference'), { maxBatch: 1, separateEffectiveWeights: true });
-net.params.initialise(1);
 const timer = new GpuTimer(ctx);
-let totalCpu = 0;
-// GPU time (timestamp queries where the adapter has them) of REPS back-to-back copies in one pass,
-// per copy: the minimum over 5 trials, since other load on the machine only adds.
-const time = async (label: string, ks: Encodable[]) => {
-  const record = (pass: GPUComputePassEncoder) => {
-    for (let r = 0; r < REPS; r++) for (const k of ks) k.encode(pass);
+const net = new Network(ctx, modelSpec('reference'), { maxBatch: B, separateEffectiveWeights: true });
+net.params.initialise(1);
+const sparsity = createSparsityRuntime(ctx, net.nmLayers, { ...DEFAULT_SPARSITY, method: 'maxq', N: 2, M: 4, window: [0, 2] });
+sparsity.setEpoch(1);
+const scratch: GPUBuffer[] = [];
+const ops = net.nmLayers.map((l) => {
+  const size = l.shape.reduce((a, b) => a * b) * 4;
+  const mk = () => {
+    const b = ctx.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE });
+    scratch.push(b);
+    return b;
   };
-  await timer.time(record);
-  let ms = Infinity;
-  let cpu = Infinity;
-  let source = '';
-  for (let trial = 0; trial < 5; trial++) {
-    const c0 = process.cpuUsage();
-    const t = await timer.time(record);
-    const c = process.cpuUsage(c0);
-    ms = Math.min(ms, t.ms / REPS);
-    cpu = Math.min(cpu, (c.user + c.system) / 1000 / REPS);
-    source = t.source;
-  }
-  console.log(`  ${label.padEnd(28)} ${ms.toFixed(3)} ms (${source}), process CPU ${cpu.toFixed(3)} ms`);
-  totalCpu += label === 'whole op' ? cpu : 0;
-  return ms;
-};
-let total = 0;
-
-for (const l of net.nmLayers) {
-  const mask = ctx.device.createBuffer({ size: l.shape.reduce((a, b) => a * b) * 4, usage: GPUBufferUsage.STORAGE });
-  const op = prepareMaxqMask(ctx, { w: l.weight, mask, eff: l.effective, shape: l.shape, N: 2, M: 4, label: l.name, selectWg: process.env.SEL_WG ? Number(process.env.SEL_WG) : undefined });
+  const op = prepareMaxqMask(ctx, { w: l.weight, mask: mk(), eff: mk(), shape: l.shape, N: 2, M: 4, label: l.name });
   op.setDenseCount(denseGroupCount(0.5, op.groups));
-  console.log(`${l.name} [${l.shape}] G=${op.groups}`);
-  for (const d of op.passes) await time(d.spec.label, [d]);
-  total += await time('whole op', [op]);
-  op.setDenseCount(0);
-  for (const d of op.passes) await time(`nDense 0: ${d.spec.label}`, [d]);
-  op.destroy();
-  mask.destroy();
+  return op;
+});
+const rng = mulberry32(9);
+const x = Float32Array.from({ length: B * 32 * 32 * 4 }, (_, i) => (i % 4 === 3 ? 0 : 2 * rng() - 1));
+const samples = new Map<string, number[]>();
+const add = (k: string, v: number) => samples.set(k, [...(samples.get(k) ?? []), v]);
+for (let step = 0; step < STEPS; step++) {
+  net.input.write(x.map((v) => v * (1 + 0.1 * (rng() - 0.5))));
+  net.labels.writeU32(Uint32Array.from({ length: B }, () => Math.floor(rng() * 10)));
+  submitTrainStep(ctx, net, sparsity, B, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  await readBuffer(ctx, net.metrics.buffer, 16);
+  // The whole update first (the state each update starts from is the last update's), then each
+  // dispatch again on the same weights.
+  const c0 = process.cpuUsage();
+  add('whole update, one pass', (await timer.time((p) => { for (const op of ops) op.encode(p); })).ms);
+  const c = process.cpuUsage(c0);
+  add('whole update, process CPU', (c.user + c.system) / 1000);
+  for (const op of ops) for (const d of op.passes) add(d.spec.label, (await timer.time((p) => d.encode(p))).ms);
 }
-console.log(`total ${total.toFixed(2)} ms, process CPU ${totalCpu.toFixed(2)} ms`);
+const fmt = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return `min ${s[0].toFixed(2)} ms, median ${s[s.length >> 1].toFixed(2)} ms`;
+};
+for (const [k, v] of samples) console.log(`  ${k.padEnd(32)} ${fmt(v)}`);
 timer.destroy();
+for (const op of ops) op.destroy();
+for (const b of scratch) b.destroy();
+sparsity.destroy();
 net.destroy();
 ctx.destroy();

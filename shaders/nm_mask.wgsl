@@ -30,9 +30,12 @@
 //   memory, where ranking them by counting finds the item. Exact whenever it applies (the target
 //   rank falls in the bracket and at most CAP items do); otherwise a radix select finishes: digits
 //   of 8 bits, most significant first (skipping bits no key changes), a 256-bin histogram per
-//   digit and a parallel scan of it. No pass runs one invocation over many items (wide GPUs);
-//   SEL_WG = one SIMD group (4 or 8) suits the CPU emulators; workgroup memory stays small
-//   (WGSL zero-fills it for every workgroup).
+//   digit and a parallel scan of it. d follows how far the value moves (next_width). No pass runs
+//   one invocation over many items (wide GPUs); SEL_WG = one SIMD group (4 or 8) suits the CPU
+//   emulators; workgroup memory stays small (WGSL zero-fills it for every workgroup).
+// Group L1 norms: the exact integer sum of the members whenever float64 would round nothing
+//   (binades at most 29 − ⌈log2 M⌉ apart, i.e. always for trained weights), else emulated
+//   float64 adds with IEEE rounding.
 override WG: u32 = 64u;
 override SEL_WG: u32 = 256u;  // 1 … 256
 
@@ -160,10 +163,10 @@ fn msb(x: u32) -> u32 {
   return 31u - countLeadingZeros(max(x, 1u));
 }
 
-// Float64 L1 of group g as (lo word, hi word), the reference's sequential sum to the last bit.
-// Fast path: when the members' binades span at most 29 − ⌈log2 M⌉, every partial sum fits 53
-// bits, so float64 adds nothing up: the exact integer sum is the answer. Otherwise (weights
-// 10⁸ apart in one group) the rounding is emulated member by member.
+// Float64 L1 of group g as (lo word, hi word), the reference's sequential sum to the last bit, one
+// member at a time (any grouping). When the members' binades span at most 29 − ⌈log2 M⌉, every
+// partial sum fits 53 bits, so float64 rounds nothing: the exact integer sum is the answer.
+// Otherwise (weights 10⁸ apart in one group) the rounding is emulated member by member.
 fn group_l1(g: u32) -> vec2<u32> {
   var emin = 255u;
   var emax = 0u;
@@ -254,7 +257,7 @@ fn key_less(a: vec3<u32>, b: vec3<u32>) -> bool {
 
 const CAP = 128u;
 var<workgroup> hist: array<atomic<u32>, 256>;
-var<workgroup> part: array<u32, 256>;
+var<workgroup> part: array<u32, SEL_WG>;
 var<workgroup> cand: array<vec4<u32>, CAP>;
 var<workgroup> tally: array<atomic<u32>, 8>;  // in bracket, below it, max below, OR/AND of words x, y, slow groups
 var<workgroup> summary: vec4<u32>;

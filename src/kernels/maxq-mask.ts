@@ -1,6 +1,7 @@
 // MaxQ soft mask of a conv weight: the incremental N:M mask of nm-mask.ts softened by the filter-
-// and kernel-axis factors (shaders/nm_mask.wgsl: slices_l1 selects every slice's order statistics
-// beside the group L1 norms, apply_soft writes m and W⊙m). One recordable op per layer and step.
+// and kernel-axis factors (shaders/nm_mask.wgsl: select_thresholds selects every slice's order
+// statistics beside the dense-group threshold, apply_soft writes m and W⊙m). One recordable op per
+// layer and step, two dispatches.
 import type { GpuContext } from '../gpu/device';
 import { shapeError } from '../gpu/errors';
 import { NmMaskOp, checkNmProblem, type NmMaskArgs } from './nm-mask';

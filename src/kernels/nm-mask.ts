@@ -2,7 +2,9 @@
 // maxq-mask.ts): validates shapes, binds the passes of shaders/nm_mask.wgsl and returns one
 // recordable op that writes the mask and W⊙m. The trainer rewrites the dense-group count (once per
 // epoch) and the gradual keep count through the op's setters, without rebuilding anything; the op
-// records only the passes the current count needs.
+// records only the passes the current count needs. The op keeps its selections' state (last
+// thresholds, bracket widths) between updates: each update starts from the previous one's result
+// (exact either way; see the shader's header).
 import code from '../../shaders/nm_mask.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch, type Encodable } from '../gpu/dispatch';
@@ -40,7 +42,7 @@ export interface NmMaskArgs {
   label?: string;
 }
 
-/** MaxQ's soft factors: the slice order statistics and τ. */
+/** MaxQ's soft factors (their slice order statistics are selected beside the dense threshold). */
 export interface SoftFactors {
   tau: number;
 }
@@ -51,14 +53,6 @@ const U = { keep: 5, nDense: 6, denseMode: 10, tau: 15 } as const;
 const DENSE_NONE = 0;
 const DENSE_BELOW = 1;
 const DENSE_ALL = 2;
-
-/**
- * Default invocations per selection workgroup: 256 on a GPU, one SIMD group on a CPU emulator
- * (measured 2–10× faster than 256 there at the reference CNN's shapes; see device-shape.ts).
- */
-export function defaultSelectWg(ctx: GpuContext): number {
-  return cooperativeWg(ctx, 256);
-}
 
 /** Checked sizes of an N:M mask problem, shared with the MaxQ wrapper. */
 export interface NmProblem {
@@ -128,7 +122,8 @@ export class NmMaskOp implements Encodable {
     requireDistinct(op, { w: a.w, mask: a.mask, eff: a.eff }, shapes);
     const maxWg = Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
     const wg = a.wg ?? 64;
-    const selectWg = a.selectWg ?? defaultSelectWg(ctx);
+    // 256 on a GPU, one SIMD group on a CPU emulator (measured 2–10× faster there).
+    const selectWg = a.selectWg ?? cooperativeWg(ctx, 256);
     checkCount(op, 'wg', wg, 1, maxWg, shapes);
     checkCount(op, 'selectWg', selectWg, 1, maxWg, shapes);
 
