@@ -527,10 +527,20 @@ fn select_thresholds(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgro
 
 // ---- masks
 
-// How many of av's entries (flat indices iu) are ordered before x (flat index ix) in the stable
-// descending order by magnitude.
-fn ahead(x: u32, ix: u32, av: vec4<u32>, iu: vec4<u32>) -> u32 {
-  let c = select(vec4<u32>(0u), vec4<u32>(1u), (av > vec4<u32>(x)) | ((av == vec4<u32>(x)) & (iu < vec4<u32>(ix))));
+// Ranks of four consecutive members a in the stable descending order among themselves: six
+// comparisons (a later member is ahead only when strictly larger).
+fn ranks_within(a: vec4<u32>) -> vec4<u32> {
+  let g0 = select(vec3<u32>(0u), vec3<u32>(1u), a.yzw > vec3<u32>(a.x));  // a1, a2, a3 ahead of a0
+  let g1 = select(vec2<u32>(0u), vec2<u32>(1u), a.zw > vec2<u32>(a.y));   // a2, a3 ahead of a1
+  let g2 = select(0u, 1u, a.w > a.z);                                       // a3 ahead of a2
+  return vec4<u32>(g0.x + g0.y + g0.z, (1u - g0.x) + g1.x + g1.y, (1u - g0.y) + (1u - g1.x) + g2,
+                   (1u - g0.z) + (1u - g1.y) + (1u - g2));
+}
+
+// How many of av's four entries are ahead of x: members of an earlier run of 4 when at least as
+// large (lower index), of a later run when larger.
+fn ahead(x: u32, av: vec4<u32>, earlier: bool) -> u32 {
+  let c = select(vec4<u32>(0u), vec4<u32>(1u), select(av > vec4<u32>(x), av >= vec4<u32>(x), earlier));
   return (c.x + c.y) + (c.z + c.w);
 }
 
@@ -544,12 +554,13 @@ fn kept_bits(g: u32) -> u32 {
     let b = g * p.M;
     for (var t = 0u; t < p.M; t += 4u) {
       let at = load4(b + t) & vec4<u32>(MAG);
-      var rank = vec4<u32>(0u);
+      var rank = ranks_within(at);
       for (var u = 0u; u < p.M; u += 4u) {
-        var av = at;
-        if (u != t) { av = load4(b + u) & vec4<u32>(MAG); }
-        let iu = vec4<u32>(u) + LANES;
-        rank += vec4<u32>(ahead(at.x, t, av, iu), ahead(at.y, t + 1u, av, iu), ahead(at.z, t + 2u, av, iu), ahead(at.w, t + 3u, av, iu));
+        if (u != t) {
+          let av = load4(b + u) & vec4<u32>(MAG);
+          let e = u < t;
+          rank += vec4<u32>(ahead(at.x, av, e), ahead(at.y, av, e), ahead(at.z, av, e), ahead(at.w, av, e));
+        }
       }
       let kb = select(vec4<u32>(0u), vec4<u32>(1u) << (vec4<u32>(t) + LANES), rank < vec4<u32>(p.keep));
       bits |= (kb.x | kb.y) | (kb.z | kb.w);
