@@ -27,6 +27,7 @@ export interface NodeResults {
 }
 
 const { values } = parseArgs({
+  args: process.argv.slice(2),
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, tag: { type: 'string', default: 'node' } },
 });
 const only = values.only?.split(',');
@@ -42,13 +43,15 @@ for (const c of cases) {
     const ours = await runOurs(ctx, c);
     const flops = caseFlops(c).ours;
     const r: NodeCaseResult = { id: c.id, ms: ours.ms, runs: ours.runs, gflops: flops === undefined ? undefined : flops / ours.ms / 1e6 };
-    let line = `${ours.ms.toFixed(0)} ms`;
+    let line = `${ours.ms.toFixed(ours.ms < 100 ? 1 : 0)} ms`;
     if (baselineKind(c) === 'ours') {
       const base = await runOurs(ctx, c, 'baseline');
       r.baseline = { ms: base.ms, runs: base.runs };
       r.speedup = base.ms / ours.ms;
       if (ours.outputs.length) r.relDiff = relDiff(ours.outputs, base.outputs);
-      line += `, baseline ${base.ms.toFixed(0)} ms, speedup ${r.speedup.toFixed(2)}×`;
+      line += c.kind === 'mask_update'
+        ? ` (mask update), dense step ${base.ms.toFixed(0)} ms, overhead ${((100 * ours.ms) / base.ms).toFixed(1)} %`
+        : `, baseline ${base.ms.toFixed(0)} ms, speedup ${r.speedup.toFixed(2)}×`;
     }
     results.cases.push(r);
     console.log(`${tag} ${c.id}: ${line}`);

@@ -3,7 +3,8 @@
 // Training forward = stats → finish_train → apply:
 //   stats         per row chunk q and channel: chunk mean m_q and M2_q = Σ (x − m_q)² (two passes
 //                 over the chunk, the second from cache) → part [2][Q][C]
-//   finish_train  per channel: mean = Σ n_q·m_q / R, M2 = Σ M2_q + n_q·(m_q − mean)² (Chan's exact
+//   finish_train  per channel, as a tree over the Q chunks: mean = Σ n_q·m_q / R,
+//                 M2 = Σ M2_q + n_q·(m_q − mean)² (Chan's exact
 //                 combination, so no E[x²] − E[x]² cancellation), var = M2/R (biased),
 //                 invStd = 1/sqrt(var + eps); running mean/var updated in place with momentum,
 //                 the variance unbiased by R/(R − 1); mean and invStd saved for the backward.
@@ -14,20 +15,30 @@
 // Backward = bwd_stats → bwd_finish → bwd_dx, with dyE = dy, or dy·[y > 0] when RELU (y = the
 //   fused forward output):
 //   bwd_stats     per chunk and channel: Σ dyE, Σ dyE·x̂ with x̂ = (x − mean)·invStd → part
-//   bwd_finish    per channel: dβ = Σ_q, dγ = Σ_q; coef = (γ·invStd, dβ/R, dγ/R)
+//   bwd_finish    per channel, as a tree over the chunks: dβ = Σ_q, dγ = Σ_q;
+//                 coef = (γ·invStd, dβ/R, dγ/R)
 //   bwd_dx        dx = γ·invStd·(dyE − dβ/R − x̂·dγ/R)  (= γ·invStd/R·(R·dyE − dβ − x̂·dγ))
 // Layout: x, y, dy, dx flat [R, C]; per-channel vectors [C]; part [2][Q][C]; coef [3][C].
 // Dispatch: stats, apply, bwd_stats, bwd_dx run one invocation per (row block, group of 4
 //   channels), channel group fastest; stats/bwd_stats blocks are `chunk` rows (Q = ceil(R/chunk)
-//   chunks), apply/bwd_dx blocks ROWS rows. finish_train/bwd_finish run one invocation per
-//   channel. Any C: the last channel group clamps its loads and masks its stores.
+//   chunks), apply/bwd_dx blocks ROWS rows. finish_train/bwd_finish: workgroups of CL·QL
+//   invocations, CL groups of 4 channels each; the QL invocations of a group each sum a strided
+//   share of the Q partials, then a tree in workgroup memory combines them (any CL·QL ≤ 256,
+//   any Q). Any C: the last channel group clamps its loads and
+//   masks its stores.
 // Entry points bind different buffer lists with the uniforms right after them (the Dispatch
 // convention), so declarations share binding numbers across entry points (allowed in WGSL:
-// the rule is per entry point). Reductions are partial sums + a finishing pass: no float atomics.
+// the rule is per entry point). Reductions are partial sums + a finishing tree: no float atomics.
 override WG: u32 = 64u;
 override ROWS: u32 = 32u;     // rows per invocation in apply and bwd_dx (SwiftShader: 1 → 4× slower)
 override RELU: bool = false;  // fuse max(0, ·) into apply, and dy·[y > 0] into the backward
 override EVAL: bool = false;  // apply: `stat` is the running variance instead of invStd
+// Finishing passes: CL groups of 4 channels per workgroup, QL invocations summing each group's
+// partials (a tree over QL); RWG = CL·QL ≤ 256. GPUs: a tree (QL > 1); CPU emulators: QL = 1,
+// one SIMD group of lanes over channels (every barrier costs them a coroutine switch).
+override CL: u32 = 4u;
+override QL: u32 = 16u;
+override RWG: u32 = CL * QL;
 
 struct Params { R: u32, C: u32, chunk: u32, chunks: u32, eps: f32, momentum: f32 }
 
@@ -134,32 +145,68 @@ fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
   store_part((p2.chunks + q) * C, C, c0, v0 + v1);
 }
 
-@compute @workgroup_size(WG)
+var<workgroup> red: array<vec4<f32>, RWG>;
+
+// Sum of v over the QL invocations of this invocation's channel lane (lid = ql·CL + cl),
+// returned to all of them: a tree in workgroup memory, halving the active invocations each step
+// (any QL, not only powers of two).
+fn tree_sum(lid: u32, v: vec4<f32>) -> vec4<f32> {
+  red[lid] = v;
+  workgroupBarrier();
+  let ql = lid / CL;
+  for (var s = (1u << (32u - countLeadingZeros(QL - 1u))) >> 1u; s > 0u; s >>= 1u) {
+    if (ql < s && ql + s < QL) { red[lid] += red[lid + s * CL]; }
+    workgroupBarrier();
+  }
+  let total = red[lid % CL];
+  workgroupBarrier();  // red is reused by the next sum
+  return total;
+}
+
+// Rows in chunk q.
+fn chunk_rows(q: u32, chunk: u32, R: u32) -> f32 {
+  return f32(min(chunk, R - q * chunk));
+}
+
+fn part4(i: vec4<u32>) -> vec4<f32> { return vec4<f32>(part_in[i.x], part_in[i.y], part_in[i.z], part_in[i.w]); }
+
+// First channel of this invocation's group of 4 (may be ≥ C in the last workgroup: loads clamp,
+// stores are skipped).
+fn finish_c0(wid: vec3<u32>, nwg: vec3<u32>, lid: u32) -> u32 {
+  return ((wid.x + wid.y * nwg.x) * CL + lid % CL) * 4u;
+}
+
+@compute @workgroup_size(RWG)
 fn finish_train(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) lid: u32) {
   let C = p5.C;
-  let c = invocation(wid, nwg, lid);
-  if (c >= C) { return; }
+  let c0 = finish_c0(wid, nwg, lid);
+  let ch = channels(min(c0, C - 1u), C);
   let Q = p5.chunks;
   let R = f32(p5.R);
-  var s = 0.0;
-  for (var q = 0u; q < Q; q++) {
-    let n = f32(min(p5.chunk, p5.R - q * p5.chunk));
-    s += n * part_in[q * C + c];
+  var s = vec4<f32>(0.0);
+  for (var q = lid / CL; q < Q; q += QL) { s += chunk_rows(q, p5.chunk, p5.R) * part4(ch + vec4<u32>(q * C)); }
+  let mean = tree_sum(lid, s) / R;
+  var m2 = vec4<f32>(0.0);
+  for (var q = lid / CL; q < Q; q += QL) {
+    let d = part4(ch + vec4<u32>(q * C)) - mean;
+    m2 += part4(ch + vec4<u32>((Q + q) * C)) + chunk_rows(q, p5.chunk, p5.R) * d * d;
   }
-  let mean = s / R;
-  var m2 = 0.0;
-  for (var q = 0u; q < Q; q++) {
-    let n = f32(min(p5.chunk, p5.R - q * p5.chunk));
-    let d = part_in[q * C + c] - mean;
-    m2 += part_in[(Q + q) * C + c] + n * d * d;
+  let v = tree_sum(lid, m2) / R;
+  if (lid < CL && c0 < C) {
+    let mom = p5.momentum;
+    let rm = vec4<f32>(run_mean[ch.x], run_mean[ch.y], run_mean[ch.z], run_mean[ch.w]);
+    let rv = vec4<f32>(run_var[ch.x], run_var[ch.y], run_var[ch.z], run_var[ch.w]);
+    let inv = 1.0 / sqrt(v + p5.eps);
+    let rm2 = (1.0 - mom) * rm + mom * mean;
+    let rv2 = (1.0 - mom) * rv + mom * (v * R / (R - 1.0));
+    for (var j = 0u; j < min(4u, C - c0); j++) {
+      mean_out[c0 + j] = mean[j];
+      inv_std_out[c0 + j] = inv[j];
+      run_mean[c0 + j] = rm2[j];
+      run_var[c0 + j] = rv2[j];
+    }
   }
-  let v = m2 / R;
-  mean_out[c] = mean;
-  inv_std_out[c] = 1.0 / sqrt(v + p5.eps);
-  let mom = p5.momentum;
-  run_mean[c] = (1.0 - mom) * run_mean[c] + mom * mean;
-  run_var[c] = (1.0 - mom) * run_var[c] + mom * (v * R / (R - 1.0));
 }
 
 fn store_y(i: vec4<u32>, c0: u32, C: u32, v: vec4<f32>) {
@@ -241,25 +288,33 @@ fn bwd_stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg
   if (c0 + 3u < C) { part5[q * C + c0 + 3u] = a.w; part5[(p6.chunks + q) * C + c0 + 3u] = b.w; }
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(RWG)
 fn bwd_finish(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) lid: u32) {
   let C = p6.C;
-  let c = invocation(wid, nwg, lid);
-  if (c >= C) { return; }
+  let c0 = finish_c0(wid, nwg, lid);
+  let ch = channels(min(c0, C - 1u), C);
   let Q = p6.chunks;
-  var db = 0.0;
-  var dg = 0.0;
-  for (var q = 0u; q < Q; q++) {
-    db += part_in[q * C + c];
-    dg += part_in[(Q + q) * C + c];
+  var sb = vec4<f32>(0.0);
+  var sg = vec4<f32>(0.0);
+  for (var q = lid / CL; q < Q; q += QL) {
+    sb += part4(ch + vec4<u32>(q * C));
+    sg += part4(ch + vec4<u32>((Q + q) * C));
   }
-  dbeta4[c] = db;
-  dgamma3[c] = dg;
-  let R = f32(p6.R);
-  coef_out[c] = gamma1b[c] * inv_std2[c];
-  coef_out[C + c] = db / R;
-  coef_out[2u * C + c] = dg / R;
+  let db = tree_sum(lid, sb);
+  let dg = tree_sum(lid, sg);
+  if (lid < CL && c0 < C) {
+    let R = f32(p6.R);
+    let inv = vec4<f32>(inv_std2[ch.x], inv_std2[ch.y], inv_std2[ch.z], inv_std2[ch.w]);
+    let a = vec4<f32>(gamma1b[ch.x], gamma1b[ch.y], gamma1b[ch.z], gamma1b[ch.w]) * inv;
+    for (var j = 0u; j < min(4u, C - c0); j++) {
+      dbeta4[c0 + j] = db[j];
+      dgamma3[c0 + j] = dg[j];
+      coef_out[c0 + j] = a[j];
+      coef_out[C + c0 + j] = db[j] / R;
+      coef_out[2u * C + c0 + j] = dg[j] / R;
+    }
+  }
 }
 
 @compute @workgroup_size(WG)

@@ -1,14 +1,17 @@
 // loss: mean softmax cross-entropy over logits [n, k] with u32 labels [n].
 //   rows    per sample i: lse = max + log Σ exp(l − max); loss_i = lse − l[label];
 //           dlogits = (softmax − onehot)/n; hit_i = argmax == label (strict >: first max wins)
-//   finish  one invocation: metrics = {meanLoss f32, correct u32, samples u32, lossSum f32},
+//   finish  one workgroup of RWG invocations, each summing a strided share of the samples, then
+//           a tree in workgroup memory: metrics = {meanLoss f32, correct u32, samples u32, lossSum f32},
 //           added to the previous values when `accumulate` (meanLoss = lossSum / samples either
 //           way), so the trainer can read them back asynchronously every few steps.
 // Layout: logits, dlogits [n, k] row-major; losses (f32), hits (u32) [n]; metrics 4 words.
-// Dispatch: rows one invocation per sample (WG per workgroup, linear workgroup id); finish (1).
+// Dispatch: rows one invocation per sample (WG per workgroup, linear workgroup id); finish one
+//   workgroup (any n, any RWG ≤ 256).
 // Entry points bind different buffer lists with the uniforms right after them (the Dispatch
 // convention), so declarations share binding numbers (WGSL allows it across entry points).
 override WG: u32 = 64u;
+override RWG: u32 = 64u;
 
 struct Params { n: u32, k: u32, accumulate: u32 }
 
@@ -52,16 +55,31 @@ fn rows(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
 }
 
-@compute @workgroup_size(1)
-fn finish() {
+var<workgroup> lossRed: array<f32, RWG>;
+var<workgroup> hitRed: array<u32, RWG>;
+
+@compute @workgroup_size(RWG)
+fn finish(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
-  var hits = 0u;
-  for (var i = 0u; i < p3.n; i++) {
+  var h = 0u;
+  for (var i = lid; i < p3.n; i += RWG) {
     s += losses_in[i];
-    hits += hits_in[i];
+    h += hits_in[i];
   }
-  var lossSum = s;
-  var correct = hits;
+  lossRed[lid] = s;
+  hitRed[lid] = h;
+  workgroupBarrier();
+  // Tree: halve the active invocations each step (any RWG, not only powers of two).
+  for (var d = (1u << (32u - countLeadingZeros(RWG - 1u))) >> 1u; d > 0u; d >>= 1u) {
+    if (lid < d && lid + d < RWG) {
+      lossRed[lid] += lossRed[lid + d];
+      hitRed[lid] += hitRed[lid + d];
+    }
+    workgroupBarrier();
+  }
+  if (lid != 0u) { return; }
+  var lossSum = lossRed[0];
+  var correct = hitRed[0];
   var samples = p3.n;
   if (p3.accumulate != 0u) {
     lossSum += bitcast<f32>(metrics[3]);

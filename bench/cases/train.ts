@@ -4,6 +4,7 @@
 // on the GPU, and the MaxQ 2:4 mask update of the whole network on its own.
 import type { GpuContext } from '../../src/gpu/device';
 import { readBuffer } from '../../src/gpu/tensor';
+import { GpuTimer } from '../../src/gpu/timing';
 import { Network } from '../../src/nn/network';
 import { ParamStore } from '../../src/nn/params';
 import { modelSpec, trainableParamNames } from '../../src/nn/spec';
@@ -68,20 +69,35 @@ export async function prepareTrainStep(ctx: GpuContext, method: TrainMethod, bat
   };
 }
 
-/** MaxQ 2:4 mask update of conv2…conv5 (masks and W⊙m), as recorded at the start of every training step. */
-export async function prepareMaskUpdate(ctx: GpuContext): Promise<Prepared> {
-  const { net, sparsity } = build(ctx, 'maxq', 1);
+/** Training steps before the first timed mask update: the masks' selection state as in a run. */
+const MASK_WARM_STEPS = 3;
+
+/**
+ * MaxQ 2:4 mask update of conv2…conv5 (masks and W⊙m) as a training step records it: before each
+ * timed update one MaxQ training step at `batch` runs (untimed), so the update sees weights that
+ * moved by one SGD step since the last update, as in training. Timed: the update's own compute
+ * pass, by GPU timestamps where the adapter has them (in training it shares the step's
+ * submission, so no submission round trip belongs to it), else wall time until the queue is idle.
+ */
+export async function prepareMaskUpdate(ctx: GpuContext, batch: number): Promise<Prepared> {
+  const { net, sparsity } = build(ctx, 'maxq', batch);
+  const { x, labels } = trainInputs(batch);
+  net.input.write(resizeLastAxis(x, 3, 4));
+  net.labels.writeU32(labels);
+  const timer = new GpuTimer(ctx);
+  const step = async () => {
+    submitTrainStep(ctx, net, sparsity, batch, BENCH_SGD);
+    await readBuffer(ctx, net.metrics.buffer, 16);
+  };
+  for (let i = 0; i < MASK_WARM_STEPS; i++) await step();
   return {
     async run() {
-      const enc = ctx.device.createCommandEncoder({ label: 'mask-update' });
-      const pass = enc.beginComputePass();
-      sparsity.encodeMaskUpdate(pass);
-      pass.end();
-      ctx.device.queue.submit([enc.finish()]);
-      await ctx.device.queue.onSubmittedWorkDone();
+      await step();
+      return (await timer.time((pass) => sparsity.encodeMaskUpdate(pass))).ms;
     },
     outputs: async () => [],
     destroy() {
+      timer.destroy();
       sparsity.destroy();
       net.destroy();
     },

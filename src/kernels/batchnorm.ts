@@ -7,6 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { groups, requireDims, requireDistinct, requireWords } from './checks';
+import { emulatorSimdWidth } from './device-shape';
 
 /** Invocation shape (override constants and the row chunk of the partial sums). */
 export interface BatchNormTune {
@@ -15,6 +16,13 @@ export interface BatchNormTune {
   /** Rows per invocation in apply / bwd_dx. */
   rows?: number;
   wg?: number;
+  /**
+   * Finishing passes: groups of 4 channels per workgroup, and invocations summing each group's
+   * partials as a tree (their product ≤ 256). Default per device: a tree on GPUs (4 × 16), one
+   * SIMD group of lanes over channels without a tree on the CPU emulators (device-shape.ts).
+   */
+  finishChannels?: number;
+  finishLanes?: number;
 }
 
 export const BATCHNORM_DEFAULT_TUNE = { chunk: 128, rows: 32, wg: 64 };
@@ -100,24 +108,31 @@ export class BatchNormOp implements Encodable {
   }
 }
 
-function setup(op: string, a: Common, vectors: Record<string, GPUBuffer>, rows: Record<string, GPUBuffer>, minR = 1) {
+function setup(ctx: GpuContext, op: string, a: Common, vectors: Record<string, GPUBuffer>, rows: Record<string, GPUBuffer>, minR = 1) {
   const { R, C } = a;
   const shapes = { x: [R, C], C, relu: !!a.relu };
   requireDims(op, { R, C }, shapes);
   if (R < minR) throw shapeError(op, `needs at least ${minR} rows for an unbiased batch variance`, shapes);
   for (const [name, b] of Object.entries(rows)) requireWords(op, name, b, R * C, shapes);
   for (const [name, b] of Object.entries(vectors)) requireWords(op, name, b, C, shapes);
-  const t = { ...BATCHNORM_DEFAULT_TUNE, ...a.tune };
-  requireDims(op, { chunk: t.chunk, rows: t.rows, wg: t.wg }, t);
+  const simd = emulatorSimdWidth(ctx);
+  const t = { ...BATCHNORM_DEFAULT_TUNE, finishChannels: simd ?? 4, finishLanes: simd ? 1 : 16, ...a.tune };
+  requireDims(op, { chunk: t.chunk, rows: t.rows, wg: t.wg, finishChannels: t.finishChannels, finishLanes: t.finishLanes }, t);
+  const maxWg = Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+  if (t.finishChannels * t.finishLanes > maxWg) {
+    throw shapeError(op, `finishChannels·finishLanes must be at most ${maxWg}, got ${t.finishChannels}·${t.finishLanes}`, t);
+  }
   const G = Math.ceil(C / 4);
   const chunks = Math.ceil(R / t.chunk);
   return {
     chunks,
     constants: (extra: Record<string, number> = {}) => ({ WG: t.wg, ROWS: t.rows, RELU: a.relu ? 1 : 0, ...extra }),
+    reduceConstants: () => ({ CL: t.finishChannels, QL: t.finishLanes }),
     uniforms: (eps: number, momentum: number) => [R, C, t.chunk, chunks, eps, momentum],
     applyGroups: groups(Math.ceil(R / t.rows) * G, t.wg),
     statsGroups: groups(chunks * G, t.wg),
-    channelGroups: groups(C, t.wg),
+    /** Finishing workgroups: finishChannels groups of 4 channels each. */
+    channelGroups: Math.ceil(G / t.finishChannels),
   };
 }
 
@@ -127,7 +142,7 @@ const FLOATS = [EPS, MOMENTUM];
 export function prepareBatchNormTrain(ctx: GpuContext, a: BatchNormTrainArgs): BatchNormOp {
   const op = a.label ?? 'batchnorm_train';
   const vectors = { gamma: a.gamma, beta: a.beta, runMean: a.runMean, runVar: a.runVar, mean: a.mean, invStd: a.invStd };
-  const s = setup(op, a, vectors, { x: a.x, y: a.y }, 2);
+  const s = setup(ctx, op, a, vectors, { x: a.x, y: a.y }, 2);
   requireDistinct(op, { x: a.x, y: a.y, ...vectors }, { x: [a.R, a.C] });
   const part = ctx.pool.acquire(2 * s.chunks * a.C * 4, undefined, `${op}:part`);
   const uniforms = s.uniforms(a.eps ?? 1e-5, a.momentum ?? 0.1);
@@ -135,7 +150,7 @@ export function prepareBatchNormTrain(ctx: GpuContext, a: BatchNormTrainArgs): B
   const dispatches = [
     new Dispatch(ctx, { ...common, entryPoint: 'stats', constants: s.constants(), buffers: [a.x, part], workgroups: [s.statsGroups] }),
     new Dispatch(ctx, {
-      ...common, entryPoint: 'finish_train', constants: s.constants(),
+      ...common, entryPoint: 'finish_train', constants: s.reduceConstants(),
       buffers: [part, a.mean, a.invStd, a.runMean, a.runVar], workgroups: [s.channelGroups],
     }),
     new Dispatch(ctx, {
@@ -150,7 +165,7 @@ export function prepareBatchNormTrain(ctx: GpuContext, a: BatchNormTrainArgs): B
 export function prepareBatchNormEval(ctx: GpuContext, a: BatchNormEvalArgs): BatchNormOp {
   const op = a.label ?? 'batchnorm_eval';
   const vectors = { gamma: a.gamma, beta: a.beta, runMean: a.runMean, runVar: a.runVar };
-  const s = setup(op, a, vectors, { x: a.x, y: a.y });
+  const s = setup(ctx, op, a, vectors, { x: a.x, y: a.y });
   requireDistinct(op, { x: a.x, y: a.y }, { x: [a.R, a.C] });
   const d = new Dispatch(ctx, {
     label: op, code, entryPoint: 'apply', constants: s.constants({ EVAL: 1 }),
@@ -167,7 +182,7 @@ export function prepareBatchNormBackward(ctx: GpuContext, a: BatchNormBackwardAr
   const rows: Record<string, GPUBuffer> = { dy: a.dy, x: a.x, dx: a.dx };
   if (a.relu && a.y) rows.y = a.y;
   const vectors = { gamma: a.gamma, mean: a.mean, invStd: a.invStd, dgamma: a.dgamma, dbeta: a.dbeta };
-  const s = setup(op, a, vectors, rows);
+  const s = setup(ctx, op, a, vectors, rows);
   requireDistinct(op, { dx: a.dx, dy: a.dy, x: a.x, dgamma: a.dgamma, dbeta: a.dbeta, mean: a.mean }, { x: [a.R, a.C] });
   if (a.relu && a.y) requireDistinct(op, { dx: a.dx, y: a.y }, { x: [a.R, a.C] });
   // Without the fused ReLU the shader never reads `y`; dy fills its binding.
@@ -180,7 +195,7 @@ export function prepareBatchNormBackward(ctx: GpuContext, a: BatchNormBackwardAr
       ...common, entryPoint: 'bwd_stats', buffers: [a.dy, a.x, a.mean, a.invStd, y, part], workgroups: [s.statsGroups],
     }),
     new Dispatch(ctx, {
-      ...common, entryPoint: 'bwd_finish', buffers: [part, a.gamma, a.invStd, a.dgamma, a.dbeta, coef],
+      ...common, entryPoint: 'bwd_finish', constants: s.reduceConstants(), buffers: [part, a.gamma, a.invStd, a.dgamma, a.dbeta, coef],
       workgroups: [s.channelGroups],
     }),
     new Dispatch(ctx, {

@@ -6,6 +6,8 @@ import code from '../../shaders/loss.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { groups, requireDims, requireDistinct, requireWords } from './checks';
+import { cooperativeWg } from './device-shape';
+import { shapeError } from '../gpu/errors';
 
 /** Size of the metrics buffer: 4 words {meanLoss f32, correct u32, samples u32, lossSum f32}. */
 export const LOSS_METRICS_BYTES = 16;
@@ -41,6 +43,8 @@ export interface SoftmaxCrossEntropyArgs {
   /** Add this step's loss, hits and samples to the metrics instead of overwriting them. */
   accumulate?: boolean;
   wg?: number;
+  /** Invocations of the finishing tree (1 … 256); default per device (device-shape.ts). */
+  reduceWg?: number;
   label?: string;
 }
 
@@ -85,6 +89,11 @@ export function prepareSoftmaxCrossEntropy(ctx: GpuContext, a: SoftmaxCrossEntro
   const losses = a.losses ?? ctx.pool.acquire(n * 4, undefined, `${op}:losses`);
   if (!a.losses) scratch.push(losses);
   const wg = a.wg ?? 64;
+  const reduceWg = a.reduceWg ?? cooperativeWg(ctx, 64);
+  requireDims(op, { reduceWg }, shapes);
+  if (reduceWg > Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup)) {
+    throw shapeError(op, `reduceWg must be at most ${Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup)}, got ${reduceWg}`, shapes);
+  }
   const uniforms = [n, k, a.accumulate ? 1 : 0];
   const dispatches = [
     new Dispatch(ctx, {
@@ -92,7 +101,7 @@ export function prepareSoftmaxCrossEntropy(ctx: GpuContext, a: SoftmaxCrossEntro
       buffers: [a.logits, a.labels, a.dlogits, losses, scratch[0]], workgroups: [groups(n, wg)],
     }),
     new Dispatch(ctx, {
-      label: op, code, entryPoint: 'finish', uniforms, buffers: [losses, scratch[0], a.metrics], workgroups: [1],
+      label: op, code, entryPoint: 'finish', constants: { RWG: reduceWg }, uniforms, buffers: [losses, scratch[0], a.metrics], workgroups: [1],
     }),
   ];
   return new LossOp(ctx, dispatches, scratch);

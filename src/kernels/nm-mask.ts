@@ -1,13 +1,17 @@
-// N:M mask of a conv weight (local, incremental, gradual "NM"): validates shapes, binds the three
-// passes of shaders/nm_mask.wgsl and returns one recordable op that writes the mask and W⊙m.
-// The trainer rewrites the dense-group count (once per epoch) and the gradual keep count through
-// the op's setters, without rebuilding anything.
+// N:M mask of a conv weight (local, incremental, gradual "NM"; binary, or MaxQ's soft mask through
+// maxq-mask.ts): validates shapes, binds the passes of shaders/nm_mask.wgsl and returns one
+// recordable op that writes the mask and W⊙m. The trainer rewrites the dense-group count (once per
+// epoch) and the gradual keep count through the op's setters, without rebuilding anything; the op
+// records only the passes the current count needs. The op keeps its selections' state (last
+// thresholds, bracket widths) between updates: each update starts from the previous one's result
+// (exact either way; see the shader's header).
 import code from '../../shaders/nm_mask.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { STORAGE } from '../gpu/buffer-pool';
 import { groups, requireDistinct, requireWords } from './checks';
+import { cooperativeWg } from './device-shape';
 
 /** Conv weight shape [O, KH, KW, I] (OHWI). */
 export type OhwiShape = readonly [number, number, number, number];
@@ -33,23 +37,22 @@ export interface NmMaskArgs {
   axis?: GroupAxis;
   /** Invocations per workgroup of the per-group passes. */
   wg?: number;
-  /** Invocations of each selection workgroup (one per layer for the dense groups, one per MaxQ slice). */
+  /** Invocations of each selection workgroup (one per layer for the dense groups, one per MaxQ slice), 1 … 256. */
   selectWg?: number;
   label?: string;
 }
 
-/** Uniform indices of shaders/nm_mask.wgsl's Params that change during training. */
-const U_KEEP = 5;
-const U_NDENSE = 6;
-
-/**
- * Default invocations per selection workgroup: a GPU wants a full workgroup; SwiftShader runs
- * every 4 invocations as one coroutine and pays for each switch at a barrier, so one SIMD group
- * of 4 is fastest there (measured about 10× faster than 256 at the reference CNN's shapes).
- */
-export function defaultSelectWg(ctx: GpuContext): number {
-  return /swiftshader/i.test(ctx.info.architecture + ctx.info.description) ? 4 : 256;
+/** MaxQ's soft factors (their slice order statistics are selected beside the dense threshold). */
+export interface SoftFactors {
+  tau: number;
 }
+
+/** Indices of shaders/nm_mask.wgsl's Params. */
+const U = { keep: 5, nDense: 6, denseMode: 10, tau: 15 } as const;
+/** denseMode: no dense group, the groups below the selected threshold, every group. */
+const DENSE_NONE = 0;
+const DENSE_BELOW = 1;
+const DENSE_ALL = 2;
 
 /** Checked sizes of an N:M mask problem, shared with the MaxQ wrapper. */
 export interface NmProblem {
@@ -87,49 +90,73 @@ export function checkNmProblem(op: string, a: Pick<NmMaskArgs, 'shape' | 'N' | '
   return { op, O, KH, KW, I, N, M, G: size / M, size, shapes };
 }
 
-/** The per-group statistics and dense-group selection passes, shared by the binary and MaxQ masks. */
-export interface GroupStages {
-  stats: Dispatch;
-  select: Dispatch;
-  /** Per group (L1 as float64 lo/hi words, kept-member bits, 0): G × vec4<u32>, owned here. */
-  statsBuffer: GPUBuffer;
-}
-
-export function prepareGroupStages(ctx: GpuContext, pr: NmProblem, a: NmMaskArgs): GroupStages {
-  const { op, G, N, M, shapes } = pr;
-  const nDense = a.nDense ?? 0;
-  const keep = a.keep ?? N;
-  checkCount(op, 'nDense', nDense, 0, G, shapes);
-  checkCount(op, 'keep', keep, N, M, shapes);
-  requireWords(op, 'w', a.w, pr.size, shapes);
-  const statsBuffer = ctx.device.createBuffer({ size: G * 16, usage: STORAGE, label: `${op}:stats` });
-  const uniforms = [pr.O, pr.KH, pr.KW, pr.I, M, keep, nDense, G, a.axis === 'oikk' ? 1 : 0, a.order === 'descending' ? 1 : 0];
-  const wg = a.wg ?? 64;
-  const stats = new Dispatch(ctx, {
-    label: `${op}:group_stats`, code, entryPoint: 'group_stats', constants: { WG: wg },
-    buffers: [a.w, statsBuffer, null, null], uniforms, workgroups: [groups(G, wg)],
-  });
-  const select = new Dispatch(ctx, {
-    label: `${op}:select_dense`, code, entryPoint: 'select_dense', constants: { SEL_WG: a.selectWg ?? defaultSelectWg(ctx) },
-    buffers: [null, statsBuffer, null, null], uniforms, workgroups: [1],
-  });
-  return { stats, select, statsBuffer };
-}
-
 function checkCount(op: string, name: string, v: number, lo: number, hi: number, shapes: Record<string, unknown>): void {
   if (!Number.isInteger(v) || v < lo || v > hi) throw shapeError(op, `${name} must be a whole number in [${lo}, ${hi}], got ${v}`, shapes);
 }
 
-/** A prepared mask update: record it once per step; change the counts between submissions. */
+/**
+ * A prepared mask update: record it once per step; change the counts between submissions.
+ * Passes: [the dense-group threshold (one workgroup, computing the group L1 norms) beside MaxQ's
+ * slice order statistics (one workgroup per slice)] → [masks and W⊙m, one invocation per group].
+ * With no dense group or all dense (outside MaxQ's window) the dense selection is left out, and
+ * the binary mask is then a single pass.
+ */
 export class NmMaskOp implements Encodable {
-  constructor(
-    readonly problem: NmProblem,
-    readonly stages: GroupStages,
-    /** The passes after the selection (writing mask and W⊙m). */
-    readonly tail: Encodable[],
-    /** Scratch buffers those passes own. */
-    readonly owned: GPUBuffer[] = [],
-  ) {}
+  /** Per group: its L1 norm as float64 (lo word, hi word): G × vec2<u32>, written while a dense selection runs. */
+  readonly l1Buffer: GPUBuffer;
+  private readonly owned: GPUBuffer[];
+  private readonly withDense: Dispatch;
+  private readonly withoutDense: Dispatch | null;
+  private readonly apply: Dispatch;
+  private denseMode = DENSE_NONE;
+
+  constructor(ctx: GpuContext, readonly problem: NmProblem, a: NmMaskArgs, soft: SoftFactors | null) {
+    const { op, O, KH, KW, I, N, M, G, shapes } = problem;
+    const nDense = a.nDense ?? 0;
+    const keep = a.keep ?? N;
+    checkCount(op, 'nDense', nDense, 0, G, shapes);
+    checkCount(op, 'keep', keep, N, M, shapes);
+    requireWords(op, 'mask', a.mask, problem.size, shapes);
+    requireWords(op, 'eff', a.eff, problem.size, shapes);
+    requireWords(op, 'w', a.w, problem.size, shapes);
+    requireDistinct(op, { w: a.w, mask: a.mask, eff: a.eff }, shapes);
+    const maxWg = Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+    const wg = a.wg ?? 64;
+    // 256 on a GPU, one SIMD group on a CPU emulator (measured 2–10× faster there).
+    const selectWg = a.selectWg ?? cooperativeWg(ctx, 256);
+    checkCount(op, 'wg', wg, 1, maxWg, shapes);
+    checkCount(op, 'selectWg', selectWg, 1, maxWg, shapes);
+
+    const slices = soft ? O + (KH * KW > 1 ? KH * KW : 0) : 0;
+    // Zero-filled at creation: the first selection finds no useful bracket and takes the radix path.
+    const buf = (size: number, what: string) => ctx.device.createBuffer({ size, usage: STORAGE, label: `${op}:${what}` });
+    this.l1Buffer = buf(G * 8, 'l1');
+    const thr = buf(16, 'threshold');
+    // The selection pass binds the slice statistics even with no slice (binary masks).
+    const sstat = buf(Math.max(slices, 1) * 16, 'slice_stats');
+    this.owned = [this.l1Buffer, thr, sstat];
+
+    // q = floor((M − N)·K / M) on integers, as the reference computes it.
+    const q = (K: number) => Math.floor(((M - N) * K) / M);
+    const uniforms = (denseWg: number) => [
+      O, KH, KW, I, M, keep, nDense, G, a.axis === 'oikk' ? 1 : 0, a.order === 'descending' ? 1 : 0, DENSE_NONE, slices,
+      denseWg, q(KH * KW * I), q(O * I), soft?.tau ?? 1,
+    ];
+    const RUNS4 = a.axis !== 'oikk' && M % 4 === 0 ? 1 : 0; // bool override
+    const selection = (denseWg: number) => new Dispatch(ctx, {
+      label: `${op}:select${denseWg ? '_dense' : ''}${slices ? '_slices' : ''}`, code, entryPoint: 'select_thresholds',
+      constants: { SEL_WG: selectWg, RUNS4 }, buffers: [a.w, this.l1Buffer, thr, sstat, null, null],
+      uniforms: uniforms(denseWg), floatUniforms: [U.tau], workgroups: [denseWg + slices],
+    });
+    this.withDense = selection(1);
+    this.withoutDense = slices ? selection(0) : null;
+    this.apply = new Dispatch(ctx, {
+      label: `${op}:${soft ? 'apply_soft' : 'apply_mask'}`, code, entryPoint: soft ? 'apply_soft' : 'apply_mask',
+      constants: { WG: wg, RUNS4 }, buffers: [a.w, this.l1Buffer, thr, soft ? sstat : null, a.mask, a.eff],
+      uniforms: uniforms(0), floatUniforms: [U.tau], workgroups: [groups(G, wg)],
+    });
+    this.setDenseCount(nDense);
+  }
 
   /** Number of groups G (the trainer computes nDense = floor(p·G) from it). */
   get groups(): number {
@@ -138,44 +165,36 @@ export class NmMaskOp implements Encodable {
 
   /** Groups kept dense from the next submission on, 0 ≤ n ≤ G. */
   setDenseCount(n: number): void {
-    checkCount(this.problem.op, 'nDense', n, 0, this.problem.G, this.problem.shapes);
-    this.stages.select.setUniform(U_NDENSE, n);
+    const { op, G, shapes } = this.problem;
+    checkCount(op, 'nDense', n, 0, G, shapes);
+    this.denseMode = n === 0 ? DENSE_NONE : n === G ? DENSE_ALL : DENSE_BELOW;
+    this.withDense.setUniform(U.nDense, n);
+    this.apply.setUniform(U.denseMode, this.denseMode);
   }
 
   /** Weights kept per group from the next submission on (gradual "NM" variant), N ≤ k ≤ M. */
   setKeepCount(k: number): void {
     checkCount(this.problem.op, 'keep', k, this.problem.N, this.problem.M, this.problem.shapes);
-    this.stages.stats.setUniform(U_KEEP, k);
+    this.apply.setUniform(U.keep, k);
+  }
+
+  /** The dispatches one update records with the current counts, in order. */
+  get passes(): Dispatch[] {
+    const first = this.denseMode === DENSE_BELOW ? this.withDense : this.withoutDense;
+    return first ? [first, this.apply] : [this.apply];
   }
 
   encode(pass: GPUComputePassEncoder): void {
-    this.stages.stats.encode(pass);
-    this.stages.select.encode(pass);
-    for (const t of this.tail) t.encode(pass);
+    for (const d of this.passes) d.encode(pass);
   }
 
   destroy(): void {
-    this.stages.stats.destroy();
-    this.stages.select.destroy();
-    for (const t of this.tail) t.destroy();
-    this.stages.statsBuffer.destroy();
+    for (const d of [this.withDense, this.withoutDense, this.apply]) d?.destroy();
     for (const b of this.owned) b.destroy();
   }
 }
 
 /** Binary N:M mask (local, incremental or gradual) into `mask`, and W⊙m into `eff`. */
 export function prepareNmMask(ctx: GpuContext, a: NmMaskArgs): NmMaskOp {
-  const pr = checkNmProblem(a.label ?? 'nm_mask', a);
-  requireWords(pr.op, 'mask', a.mask, pr.size, pr.shapes);
-  requireWords(pr.op, 'eff', a.eff, pr.size, pr.shapes);
-  requireDistinct(pr.op, { w: a.w, mask: a.mask, eff: a.eff }, pr.shapes);
-  const stages = prepareGroupStages(ctx, pr, a);
-  const wg = a.wg ?? 64;
-  const apply = new Dispatch(ctx, {
-    label: `${pr.op}:apply_mask`, code, entryPoint: 'apply_mask', constants: { WG: wg },
-    buffers: [a.w, stages.statsBuffer, a.mask, a.eff],
-    uniforms: [pr.O, pr.KH, pr.KW, pr.I, pr.M, 0, 0, pr.G, a.axis === 'oikk' ? 1 : 0, 0],
-    workgroups: [groups(pr.G, wg)],
-  });
-  return new NmMaskOp(pr, stages, [apply]);
+  return new NmMaskOp(ctx, checkNmProblem(a.label ?? 'nm_mask', a), a, null);
 }

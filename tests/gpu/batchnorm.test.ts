@@ -104,6 +104,14 @@ describe('batchnorm', () => {
     { R: 2 * 9 * 9, C: 13, relu: true, tune: { chunk: 7, rows: 1, wg: 16 } },
     { R: 2 * 16 * 16, C: 32, relu: false, offset: 2 },
     { R: 4 * 16 * 16, C: 16, relu: true, offset: 2, tune: { chunk: 33 } },
+    // Finishing passes: trees of 1, 3, 7, 16 and 256 invocations over 31 or 1 partial sums, 1–8
+    // channel groups per workgroup (C not a multiple of 4, nor of the groups per workgroup).
+    { R: 31 * 7, C: 5, relu: true, tune: { chunk: 7, finishChannels: 1, finishLanes: 1 } },
+    { R: 31 * 7, C: 9, relu: false, tune: { chunk: 7, finishChannels: 2, finishLanes: 3 } },
+    { R: 31 * 7, C: 26, relu: true, offset: 2, tune: { chunk: 7, finishChannels: 3, finishLanes: 7 } },
+    { R: 31 * 7, C: 7, relu: false, tune: { chunk: 7, finishChannels: 1, finishLanes: 256 } },
+    { R: 31 * 7, C: 37, relu: true, tune: { chunk: 7, finishChannels: 8, finishLanes: 1 } },
+    { R: 50, C: 4, relu: false, tune: { chunk: 64, finishChannels: 4, finishLanes: 16 } },
   ];
   for (const c of cases) {
     it(`R=${c.R} C=${c.C} relu=${c.relu} tune=${JSON.stringify(c.tune ?? {})}${c.offset ? ` offset=${c.offset}` : ''}`, async () => {
@@ -152,6 +160,7 @@ describe('batchnorm', () => {
     expect(() => prepareBatchNormTrain(ctx, { ...args, R: 1 })).toThrowError(/batchnorm_train: needs at least 2 rows.*x=\[1,3\]/);
     expect(() => prepareBatchNormEval(ctx, { ...args, C: 0 })).toThrowError(/batchnorm_eval: C must be a positive integer/);
     expect(() => prepareBatchNormTrain(ctx, { ...args, y: x.buffer })).toThrowError(/batchnorm_train: x and y must be different buffers/);
+    expect(() => prepareBatchNormTrain(ctx, { ...args, tune: { finishChannels: 8, finishLanes: 64 } })).toThrowError(/batchnorm_train: finishChannels·finishLanes must be at most 256, got 8·64/);
     expect(() => prepareBatchNormBackward(ctx, {
       dy: x.buffer, x: y.buffer, gamma: g.buffer, mean: m.buffer, invStd: i.buffer, dx: b.buffer, dgamma: rm.buffer, dbeta: rv.buffer, R: 8, C: 3, relu: true,
     })).toThrowError(/batchnorm_backward: the fused ReLU backward needs the forward output y/);

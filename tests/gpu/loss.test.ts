@@ -25,8 +25,11 @@ function batch(rng: () => number, n: number, k: number, scale: number) {
 }
 
 describe('softmax cross-entropy', () => {
-  for (const [n, k, scale] of [[5, 10, 3], [1, 1, 1], [64, 10, 20], [37, 7, 1], [130, 3, 50]] as const) {
-    it(`n=${n} k=${k} logit scale ${scale}, then accumulated over a second batch`, async () => {
+  // reduceWg: the finishing tree's size (default per device), fewer and more invocations than
+  // samples, powers of two and not.
+  const cases = [[5, 10, 3, undefined], [1, 1, 1, 1], [64, 10, 20, 64], [37, 7, 1, 3], [130, 3, 50, undefined], [130, 3, 50, 256], [300, 10, 5, 7]] as const;
+  for (const [n, k, scale, reduceWg] of cases) {
+    it(`n=${n} k=${k} logit scale ${scale} reduceWg ${reduceWg ?? 'default'}, then accumulated over a second batch`, async () => {
       const ctx = gpu();
       const rng = mulberry32(n * 100 + k);
       const b1 = batch(rng, n, k, scale);
@@ -38,7 +41,7 @@ describe('softmax cross-entropy', () => {
       const metrics = ctx.device.createBuffer({ size: LOSS_METRICS_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
       const op = prepareSoftmaxCrossEntropy(ctx, {
         // Odd n: per-sample losses to a caller buffer; even n: kept in the op's scratch.
-        logits: tl.buffer, labels: tlab.buffer, dlogits: td.buffer, metrics, losses: n % 2 ? tloss.buffer : undefined, n, k,
+        logits: tl.buffer, labels: tlab.buffer, dlogits: td.buffer, metrics, losses: n % 2 ? tloss.buffer : undefined, n, k, reduceWg,
       });
       submit(ctx, [op]);
       const r1 = softmaxCrossEntropyRef(b1.logits, b1.labels, n, k);
@@ -81,6 +84,7 @@ describe('softmax cross-entropy', () => {
     expect(() => prepareSoftmaxCrossEntropy(ctx, args)).toThrowError(/softmax_cross_entropy: buffer labels holds 16 bytes, needs 24.*logits=\[6,10\], labels=\[6\]/);
     expect(() => prepareSoftmaxCrossEntropy(ctx, { ...args, n: 2, dlogits: a.buffer })).toThrowError(/softmax_cross_entropy: logits and dlogits must be different buffers/);
     expect(() => prepareSoftmaxCrossEntropy(ctx, { ...args, k: 0 })).toThrowError(/softmax_cross_entropy: k must be a positive integer/);
+    expect(() => prepareSoftmaxCrossEntropy(ctx, { ...args, n: 1, reduceWg: 512 })).toThrowError(/softmax_cross_entropy: reduceWg must be at most 256/);
     for (const t of [a, b, m, small]) t.destroy();
   });
 });

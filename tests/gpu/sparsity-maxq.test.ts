@@ -109,6 +109,45 @@ describe('maxq_mask', () => {
     }
   });
 
+  it('repeated updates while the weights move (warm-started selections), jump and change nDense', async () => {
+    // Each update starts its selections from the last one's thresholds: small moves hit the
+    // bracket, a jump or a new nDense falls back to the full selection; every update is exact.
+    const ctx = gpu();
+    const sh: OhwiShape = [20, 3, 3, 64];
+    for (const [kind, start] of [['kaiming', kaimingWeights(sh, 41)], ['tied', quantisedWeights(20 * 9 * 64, 42)]] as const) {
+      const rng = mulberry32(43);
+      const w = Float32Array.from(start);
+      const G = w.length / 4;
+      const tw = GpuTensor.from(ctx, w, [w.length]);
+      const tm = GpuTensor.empty(ctx, [w.length]);
+      const te = GpuTensor.empty(ctx, [w.length]);
+      const op = prepareMaxqMask(ctx, { w: tw.buffer, mask: tm.buffer, eff: te.buffer, shape: sh, N: 2, M: 4, tau: TAU });
+      for (let step = 0; step < 10; step++) {
+        const nDense = step < 7 ? Math.floor(G / 3) : Math.floor(G / 5);
+        if (step === 4) w.set(kind === 'tied' ? quantisedWeights(w.length, 44) : kaimingWeights(sh, 44));
+        else if (kind === 'tied') for (let k = 0; k < 40; k++) w[Math.floor(rng() * w.length)] = Math.round((2 * rng() - 1) * 8) / 8;
+        else for (let i = 0; i < w.length; i++) w[i] *= 1 + 0.004 * (rng() - 0.5);
+        tw.write(w);
+        op.setDenseCount(nDense);
+        submit(ctx, [op]);
+        expectMatches({ mask: await tm.read(), eff: await te.read() }, maxqMaskRef(w, sh, 2, 4, nDense, 'ascending', TAU), w, `${kind} step ${step}`);
+      }
+      op.destroy();
+      for (const t of [tw, tm, te]) t.destroy();
+    }
+  });
+
+  it('groups of M not a multiple of 4 along "in" (2:6, 1:2)', async () => {
+    const sh: OhwiShape = [10, 3, 3, 12];
+    for (const [N, M] of [[2, 6], [1, 2]] as const) {
+      const w = kaimingWeights(sh, N + M);
+      const G = w.length / M;
+      const got = await run(w, sh, N, M, [{ nDense: 0 }, { nDense: Math.floor(G / 2) }], 'descending');
+      expectMatches(got[0], maxqMaskRef(w, sh, N, M, 0, 'descending', TAU), w, `${N}:${M} 0`);
+      expectMatches(got[1], maxqMaskRef(w, sh, N, M, Math.floor(G / 2), 'descending', TAU), w, `${N}:${M} G/2`);
+    }
+  });
+
   it('1×1 kernels have no kernel-axis factor', async () => {
     const sh: OhwiShape = [24, 1, 1, 32];
     for (const w of [kaimingWeights(sh, 3), quantisedWeights(24 * 32, 4)]) {

@@ -83,6 +83,44 @@ describe('nm_mask', () => {
     }
   });
 
+  it('repeated updates while the weights move (warm-started selection), jump and change nDense', async () => {
+    const ctx = gpu();
+    const shape: OhwiShape = [20, 3, 3, 64];
+    const rng = mulberry32(31);
+    const w = quantisedWeights(20 * 9 * 64, 32).map((v) => v + 0.01 * (rng() - 0.5));
+    const G = w.length / 4;
+    const tw = GpuTensor.from(ctx, w, [w.length]);
+    const tm = GpuTensor.empty(ctx, [w.length]);
+    const te = GpuTensor.empty(ctx, [w.length]);
+    for (const order of ['ascending', 'descending'] as const) {
+      const op = prepareNmMask(ctx, { w: tw.buffer, mask: tm.buffer, eff: te.buffer, shape, N: 2, M: 4, order });
+      for (let step = 0; step < 10; step++) {
+        const nDense = step < 7 ? Math.floor(G / 2) : 100;
+        if (step === 4) w.set(quantisedWeights(w.length, 33));
+        else for (let i = 0; i < w.length; i++) w[i] *= 1 + 0.004 * (rng() - 0.5);
+        tw.write(w);
+        op.setDenseCount(nDense);
+        submit(ctx, [op]);
+        expect(sameMask(await tm.read(), incrementalMaskRef(w, shape, 2, 4, nDense, order)), `${order} step ${step}`).toBe(0);
+      }
+      op.destroy();
+    }
+    for (const t of [tw, tm, te]) t.destroy();
+  });
+
+  it('groups of M not a multiple of 4 along "in" (2:6, 1:2, 3:10)', async () => {
+    const shape: OhwiShape = [10, 3, 3, 30];
+    const w = quantisedWeights(10 * 9 * 30, 17);
+    for (const [N, M] of [[2, 6], [1, 2], [3, 10]] as const) {
+      const G = w.length / M;
+      const counts = [0, 7, Math.floor(G / 2), G];
+      const got = await run(w, shape, N, M, counts.map((nDense) => ({ nDense })), 'ascending');
+      counts.forEach((nDense, i) => {
+        expect(sameMask(got[i].mask, incrementalMaskRef(w, shape, N, M, nDense, 'ascending')), `${N}:${M} ${nDense}`).toBe(0);
+      });
+    }
+  });
+
   it('every selection workgroup size gives the same masks', async () => {
     const ctx = gpu();
     const shape: OhwiShape = [20, 3, 3, 64];
@@ -136,13 +174,8 @@ describe('nm_mask', () => {
       const te = GpuTensor.empty(ctx, [w.length]);
       const op = prepareNmMask(ctx, { w: tw.buffer, mask: tm.buffer, eff: te.buffer, shape, N: 1, M, nDense: 30 });
       submit(ctx, [op]);
-      const st = new Uint32Array(await readBuffer(ctx, op.stages.statsBuffer, op.groups * 16));
-      const l1 = new Float64Array(op.groups);
-      const words = new Uint32Array(l1.buffer);
-      for (let g = 0; g < op.groups; g++) {
-        words[2 * g] = st[4 * g];
-        words[2 * g + 1] = st[4 * g + 1];
-      }
+      // (lo word, hi word) per group: a little-endian float64 array.
+      const l1 = new Float64Array(await readBuffer(ctx, op.l1Buffer, op.groups * 8));
       expect(Array.from(l1)).toEqual(Array.from(groupL1Ref(w, shape, M)));
       expect(sameMask(await tm.read(), incrementalMaskRef(w, shape, 1, M, 30, 'ascending'))).toBe(0);
       op.destroy();
