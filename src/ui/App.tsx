@@ -10,6 +10,7 @@ import { CompareRuns } from './compare/CompareRuns';
 import { ControlsPanel } from './controls/ControlsPanel';
 import { PresetPicker } from './controls/PresetPicker';
 import { FileMenu } from './io/FileMenu';
+import { PruneLab } from './lab/PruneLab';
 import { MaskViews } from './masks/MaskViews';
 import { ProblemBanner, UrlNotice } from './Notices';
 import { RunControls } from './run/RunControls';
@@ -122,6 +123,7 @@ export function App() {
           <RunControls />
           <ChartsGrid />
           <MaskViews />
+          <PruneLab />
           <CompareRuns />
         </main>
       </div>
