@@ -41,6 +41,8 @@ interface LabStore {
   busy: boolean;
   error: string | null;
   testImages: number;
+  /** The pattern the open model was trained with (null = dense). */
+  baseSparsity: NmPattern | null;
   /** Slider position in PRUNE_PATTERNS. */
   index: number;
   recalibrate: boolean;
@@ -60,6 +62,7 @@ export const useLab = create<LabStore>((set) => ({
   busy: false,
   error: null,
   testImages: 0,
+  baseSparsity: null,
   index: 0,
   recalibrate: false,
   result: null,
@@ -104,7 +107,7 @@ function onMessage(msg: FromLab): void {
       return;
     case 'opened':
       if (msg.id !== openId) return;
-      lab.set({ status: 'ready', testImages: msg.testImages });
+      lab.set({ status: 'ready', testImages: msg.testImages, baseSparsity: msg.baseSparsity });
       // The unpruned model first: its accuracy is the reference every pattern is compared with.
       request(null, false);
       return;

@@ -151,7 +151,7 @@ export function startRun(cfg: TrainConfig, seed?: { model: ArrayBuffer; from: Ru
   init = seed ? seed.model.slice(0) : null;
   checkpoint = null;
   const run = seed
-    ? { ...newRun(cfg, 'trained', `${runTitle(cfg)} from ${seed.from.source}${seed.from.pattern !== 'none' ? ` pruned ${seed.from.pattern}` : ''} · seed ${cfg.seed}`), from: seed.from }
+    ? { ...newRun(cfg, 'trained', `${runTitle(cfg)} fine-tuned from ${seed.from.source} · seed ${cfg.seed}`), from: seed.from }
     : newRun(cfg, 'trained');
   runId = run.id;
   useRuns.getState().put(run);

@@ -11,7 +11,8 @@ export type ToLab =
 
 export type FromLab =
   | { type: 'adapter'; description: string }
-  | { type: 'opened'; id: number; testImages: number; trainImages: number; nmLayers: { name: string; shape: [number, number, number, number] }[] }
+  /** `baseSparsity`: the pattern the model was trained with (null = dense); the slider's first stop is the model as it is. */
+  | { type: 'opened'; id: number; testImages: number; trainImages: number; nmLayers: { name: string; shape: [number, number, number, number] }[]; baseSparsity: NmPattern | null }
   | { type: 'pruned'; id: number; result: PruneResult }
   | { type: 'speed'; id: number; result: SpeedResult }
   | { type: 'error'; id: number; message: string };

@@ -41,7 +41,7 @@ async function handle(msg: ToLab): Promise<void> {
         throw new Error(`the model has ${model.classNames.length} classes, the dataset ${data.classNames.length}`);
       }
       pruner = new Pruner(ctx, model, data);
-      post({ type: 'opened', id: msg.id, testImages: data.test.n, trainImages: data.train.n, nmLayers: pruner.nmLayers });
+      post({ type: 'opened', id: msg.id, testImages: data.test.n, trainImages: data.train.n, nmLayers: pruner.nmLayers, baseSparsity: model.sparsity });
       return;
     }
     case 'prune': {

@@ -66,6 +66,8 @@ interface NmLayer {
 export class Pruner {
   readonly base: ModelFile;
   private readonly params: Record<string, Float32Array>;
+  /** Masks of the base model's packed layers (a model trained N:M); empty for a dense one. */
+  private readonly baseMasks: Record<string, Float32Array>;
   private readonly layers: NmLayer[];
   private readonly ops = new Map<string, NmMaskOp>();
   private readonly test: ImageSet;
@@ -79,7 +81,9 @@ export class Pruner {
   ) {
     this.base = base instanceof ArrayBuffer || base instanceof Uint8Array ? parseModelFile(base) : base;
     if (data.test.n < 1) throw new Error('the test set is empty: nothing to measure the pruned model on');
-    this.params = modelFileParams(this.base).params;
+    const { params, masks } = modelFileParams(this.base);
+    this.params = params;
+    this.baseMasks = Object.fromEntries(Object.entries(masks).map(([k, m]) => [k, Float32Array.from(m)]));
     this.test = data.test;
     this.trainSet = data.train;
     this.layers = this.base.spec.flatMap((l) => {
@@ -123,9 +127,10 @@ export class Pruner {
     return op;
   }
 
-  /** Prunes the base model to `pattern` (null = the base model as it is) and measures it. */
+  /** Prunes the base model to `pattern` (null = the base model as it is, N:M if it was trained so) and measures it. */
   async prune(pattern: SliderPattern, opts: { recalibrate?: boolean } = {}): Promise<PruneResult> {
-    const masks = pattern ? await this.masks(pattern) : {};
+    const masks = pattern ? await this.masks(pattern) : { ...this.baseMasks };
+    const sparsity = pattern ?? this.base.sparsity;
     const params: Record<string, Float32Array> = { ...this.params };
     for (const [name, m] of Object.entries(masks)) {
       const w = this.params[`${name}.weight`];
@@ -134,7 +139,7 @@ export class Pruner {
     const recalibrated = !!opts.recalibrate;
     if (recalibrated) Object.assign(params, await this.recalibrated(params));
     const model = exportModel({
-      spec: this.base.model, params, masks, sparsity: pattern, normalisation: this.base.normalisation,
+      spec: this.base.model, params, masks, sparsity, normalisation: this.base.normalisation,
       classNames: this.base.classNames, bnEps: this.base.bnEps,
     });
     const file = parseModelFile(model);
@@ -149,19 +154,20 @@ export class Pruner {
     let total = 0;
     const layers: MaskSnapshot[] = this.layers.map((l) => {
       const n = l.shape.reduce((a, b) => a * b, 1);
-      const M = pattern?.M ?? 4;
+      const M = sparsity?.M ?? 4;
       const m = masks[l.name] ?? new Float32Array(n).fill(1);
       const k = m.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0);
       kept += k;
       total += n;
       return {
-        layer: l.name, shape: l.shape, N: pattern?.N ?? M - 1, M,
-        weights: params[`${l.name}.weight`], mask: m, denseGroups: new Uint8Array(n / M).fill(masks[l.name] ? 0 : 1),
+        layer: l.name, shape: l.shape, N: sparsity?.N ?? M - 1, M,
+        // Copies: the result may be transferred to another thread, and the base weights stay here.
+        weights: params[`${l.name}.weight`].slice(), mask: m.slice(), denseGroups: new Uint8Array(n / M).fill(masks[l.name] ? 0 : 1),
       };
     });
     return {
       pattern, recalibrated, accuracy: ev.accuracy, confusion: ev.confusion, keptFraction: total ? kept / total : 1,
-      denseLayers: pattern ? this.layers.filter((l) => !masks[l.name]).map((l) => l.name) : [],
+      denseLayers: sparsity ? this.layers.filter((l) => !masks[l.name]).map((l) => l.name) : [],
       packedBytes: file.packedBytes, denseBytes: file.denseBytes, layers, model,
     };
   }

@@ -22,11 +22,11 @@ const gpu = useGpu();
 const modelBytes = new Uint8Array(readFileSync('public/pretrained/synthetic-tiny-dense.nmmodel'));
 const base = parseModelFile(modelBytes, 'synthetic-tiny-dense.nmmodel');
 // The page's built-in set at small sizes (seed 1, as the page's default).
-const data = makeSyntheticDataset({ seed: 1, trainPerClass: 13, testPerClass: 5 });
+const data = makeSyntheticDataset({ seed: 1, trainPerClass: 7, testPerClass: 5 });
 const trainerData = { train: data.train, test: data.test, classNames: data.classNames };
 
 const config: TrainConfig = {
-  dataset: { kind: 'synthetic', seed: 1, trainPerClass: 13, testPerClass: 5 },
+  dataset: { kind: 'synthetic', seed: 1, trainPerClass: 7, testPerClass: 5 },
   model: 'tiny',
   sparsity: { ...DEFAULT_SPARSITY, method: 'srste', N: 2, M: 4, window: [0, 0] },
   epochs: 1,
@@ -104,7 +104,7 @@ describe('prune lab', () => {
       // Recalibration: the same statistics as the trainer's own (MAXQ.md step 8) on the pruned weights.
       const recal = await pruner.prune({ N: 2, M: 4 }, { recalibrate: true });
       const plain = await pruner.prune({ N: 2, M: 4 });
-      const t = new Trainer(gpu(), { ...config, sparsity: { ...DEFAULT_SPARSITY, method: 'dense' } }, trainerData, {}, {
+      const t = new Trainer(gpu(), { ...config, bnRecalibration: true, sparsity: { ...DEFAULT_SPARSITY, method: 'dense' } }, trainerData, {}, {
         params: modelFileParams(parseModelFile(plain.model)).params, normalisation: base.normalisation,
       });
       await t.recalibrate();
@@ -180,7 +180,7 @@ describe('prune lab', () => {
     try {
       expect(() => t!.adjust({ M: 32 })).toThrow(/conv2 has 16 input channels/);
       const h = await t.run();
-      expect(applied).toEqual([{ N: 1, M: 8, lr: 0.01, step: 2, epoch: 0, stepsPerEpoch: 5 }]);
+      expect(applied).toEqual([{ N: 1, M: 8, lr: 0.01, step: 2, epoch: 0, stepsPerEpoch: 3 }]);
       expect(t.config.sparsity.N).toBe(1);
       expect(t.config.sparsity.M).toBe(8);
       // Epoch 1's learning rate follows the cosine from the new peak: 0.01/2·(1 + cos(π/2)).

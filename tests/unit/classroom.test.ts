@@ -12,7 +12,7 @@ import { mulberry32, randn } from '../../src/reference/random';
 import { PRUNE_PATTERNS, patternLabel } from '../../src/sparsity/patterns';
 import { DEFAULT_SETTINGS, settingsFromQuery, toTrainConfig } from '../../src/state/settings-schema';
 import { addFrame, dequantizeMask, frameOf, MAX_FRAMES, quantizeMask, type MaskFrame } from '../../src/state/mask-history';
-import { applyMessage, newRun } from '../../src/state/run-record';
+import { applyMessage, newRun, type RunRecord } from '../../src/state/run-record';
 import { encodeSavedRun, runFromSavedFile } from '../../src/state/saved-run';
 import { historyMarker } from '../../src/train/mask-frames';
 import type { MaskSnapshot } from '../../src/train/protocol';
@@ -164,7 +164,7 @@ describe('mask history', () => {
 
   it('a saved run keeps its history, the changes made while training, its model and where it started', () => {
     const cfg = toTrainConfig({ ...DEFAULT_SETTINGS, method: 'srste', windowStart: 0, windowEnd: 0, epochs: 2 });
-    let run = { ...newRun(cfg, 'trained', 'fine-tune'), from: { source: 'Dense · seed 1', pattern: '2:4', sourceAccuracy: 0.9, startAccuracy: 0.6, recalibrated: true } };
+    let run: RunRecord = { ...newRun(cfg, 'trained', 'fine-tune'), from: { source: 'Dense · seed 1', pattern: '2:4', sourceAccuracy: 0.9, startAccuracy: 0.6, recalibrated: true } };
     run = applyMessage(run, { type: 'data', trainImages: 10, testImages: 5, classNames: ['a', 'b'] });
     run = applyMessage(run, { type: 'masks', epoch: 0, step: 0, layers: [snapshot([1, 2.5, 0, 0, 1, 1, 1, 1], [0, 1])], history: 'step' });
     run = applyMessage(run, { type: 'adjusted', adjustment: { lr: 0.01, N: 1, M: 8, step: 3, epoch: 0, stepsPerEpoch: 5 } });

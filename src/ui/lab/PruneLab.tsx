@@ -4,7 +4,7 @@
 // accuracy-versus-kept curve; recalibrate BN; fine-tune from the pruned point; time it.
 import { useEffect, useId, useMemo, useState } from 'react';
 import { parseModelFile } from '../../nn/export';
-import { PRUNE_PATTERNS, keptOf, patternLabel } from '../../sparsity/patterns';
+import { PRUNE_PATTERNS, keptOf, patternLabel, type NmPattern, type SliderPattern } from '../../sparsity/patterns';
 import { openInLab, setLabPattern, setLabRecalibrate, useLab, type LabSource } from '../../state/lab';
 import { fetchPretrained, pretrainedIndex, type PretrainedEntry } from '../../state/pretrained';
 import { useRuns, viewedRun } from '../../state/runs';
@@ -73,6 +73,11 @@ function SourcePicker() {
   );
 }
 
+/** The slider stop's name: the first stop is the model as trained (dense, or its own N:M). */
+export function stopLabel(p: SliderPattern, base: NmPattern | null): string {
+  return p || !base ? patternLabel(p) : `as trained (${patternLabel(base)})`;
+}
+
 export function PruneLab() {
   const lab = useLab();
   const sliderId = useId();
@@ -99,9 +104,9 @@ export function PruneLab() {
       {lab.status === 'ready' && (
         <>
           <div className="prune-slider">
-            <label htmlFor={sliderId}>Pattern: <strong data-testid="lab-pattern">{patternLabel(pattern)}</strong> ({pct(keptOf(pattern), 1)} of each group kept)</label>
+            <label htmlFor={sliderId}>Pattern: <strong data-testid="lab-pattern">{stopLabel(pattern, lab.baseSparsity)}</strong> ({pct(keptOf(pattern ?? lab.baseSparsity), 1)} of each group kept)</label>
             <input id={sliderId} type="range" min={0} max={PRUNE_PATTERNS.length - 1} step={1} value={lab.index} data-testid="prune-slider"
-              list={`${sliderId}-ticks`} aria-valuetext={`${patternLabel(pattern)}, ${pct(keptOf(pattern), 1)} kept`}
+              list={`${sliderId}-ticks`} aria-valuetext={`${stopLabel(pattern, lab.baseSparsity)}, ${pct(keptOf(pattern ?? lab.baseSparsity), 1)} kept`}
               onChange={(e) => setLabPattern(Number(e.target.value))} />
             <datalist id={`${sliderId}-ticks`}>{PRUNE_PATTERNS.map((p, i) => <option key={i} value={i} label={patternLabel(p)} />)}</datalist>
             <div className="slider-ticks" aria-hidden="true">{PRUNE_PATTERNS.map((p, i) => <span key={i}>{patternLabel(p)}</span>)}</div>
@@ -111,18 +116,18 @@ export function PruneLab() {
             <span>Recalibrate BN: re-estimate each batch norm's statistics on 20 batches of training images for the pruned weights (no training)</span>
           </label>
           <div className="lab-readout" aria-live="polite" data-testid="lab-readout" data-pattern={current ? patternLabel(r.pattern) : ''}>
-            {!current && <p className="sub">Pruning to {patternLabel(pattern)}…</p>}
+            {!current && <p className="sub">Pruning to {stopLabel(pattern, lab.baseSparsity)}…</p>}
             {r && (
               <>
                 <p className="lab-acc">
-                  Test accuracy at {patternLabel(r.pattern)}{r.recalibrated ? ' (BN recalibrated)' : ''}: <strong data-testid="lab-accuracy">{pct(r.accuracy)}</strong>
+                  Test accuracy at {stopLabel(r.pattern, lab.baseSparsity)}{r.recalibrated ? ' (BN recalibrated)' : ''}: <strong data-testid="lab-accuracy">{pct(r.accuracy)}</strong>
                   {lab.sourceAccuracy !== null && <> · before pruning {pct(lab.sourceAccuracy)}</>}
                 </p>
                 <p>
                   Weights kept in conv2–conv5: <span data-testid="lab-kept">{pct(r.keptFraction)}</span> · model size packed{' '}
                   <span data-testid="lab-size">{bytes(r.packedBytes)}</span> of {bytes(r.denseBytes)} dense ({pct(1 - r.packedBytes / r.denseBytes, 0)} smaller)
                 </p>
-                {r.denseLayers.length > 0 && (
+                {r.pattern && r.denseLayers.length > 0 && (
                   <p className="explain" data-testid="lab-dense-layers">
                     {r.denseLayers.join(' and ')} stay dense: their input channels are not a multiple of {r.pattern?.M}, so groups of {r.pattern?.M} do not fit.
                   </p>
