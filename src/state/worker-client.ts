@@ -2,6 +2,7 @@
 // and turns the worker's messages into store updates (run data into the runs store, batched per
 // animation frame; state, progress and problems into the live store). It also keeps the last
 // epoch checkpoint the worker posts, so a lost GPU device can resume where the run was.
+import { decodeCheckpoint } from '../train/checkpoint';
 import type { Adjustment, FromWorker, ToWorker, TrainConfig } from '../train/protocol';
 import { useDataFiles } from './data-files';
 import { adviceFor, useLive } from './live';
@@ -65,14 +66,10 @@ function onMessage(msg: FromWorker): void {
     case 'final-model':
       queue(msg);
       return;
-    case 'adjusted': {
-      // A resume after a lost device restarts from the adjusted settings (the checkpoint holds them).
-      const a = msg.adjustment;
-      if (config) config = { ...config, lr: a.lr ?? config.lr, sparsity: { ...config.sparsity, N: a.N ?? config.sparsity.N, M: a.M ?? config.sparsity.M } };
+    case 'adjusted':
       live.set({ adjustNote: null });
       queue(msg);
       return;
-    }
     case 'adjust-refused':
       live.set({ adjustNote: msg.message });
       return;
@@ -168,6 +165,9 @@ export function resumeRun(): void {
   const live = useLive.getState();
   if (live.problem?.kind === 'device-lost' || !worker) {
     live.set({ problem: null, state: 'loading-data' });
+    // The run goes on from the checkpoint with the settings it was taken with (a change made while
+    // training after it is redone from there without that change).
+    if (checkpoint && config) config = decodeCheckpoint(checkpoint).config;
     sendStart(checkpoint);
     return;
   }

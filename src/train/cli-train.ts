@@ -142,13 +142,14 @@ export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): P
   const quiet = values.quiet;
   if (!quiet) console.error(`adapter: ${ctx.describe()}\ndata: ${data.description} (${data.train.n} train, ${data.test.n} test)`);
   const trainer = new Trainer(ctx, config, { train: data.train, test: data.test, classNames: data.classNames }, {
+    // The script's own hooks first; progress and epoch lines call them and then print.
+    ...extras.hooks,
     onProgress: (p) => {
       extras.hooks?.onProgress?.(p);
       if (quiet) return;
       const frac = (p.epoch + p.step / p.stepsPerEpoch) / config.epochs;
       process.stderr.write(`\repoch ${p.epoch + 1}/${config.epochs} step ${p.step}/${p.stepsPerEpoch} ${bar(frac)} ${p.imagesPerSecond.toFixed(1)} img/s ETA ${duration(p.etaSeconds)}   `);
     },
-    ...extras.hooks,
     onEpoch: (m: EpochMetrics) => {
       extras.hooks?.onEpoch?.(m);
       if (extras.stopAfterEpochs !== undefined && m.epoch + 1 >= extras.stopAfterEpochs) trainer.stop();

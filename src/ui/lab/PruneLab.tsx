@@ -4,6 +4,7 @@
 // accuracy-versus-kept curve; recalibrate BN; fine-tune from the pruned point; time it.
 import { useEffect, useId, useMemo, useState } from 'react';
 import { parseModelFile } from '../../nn/export';
+import { modelToSafetensors } from '../../nn/safetensors';
 import { PRUNE_PATTERNS, keptOf, patternLabel, type NmPattern, type SliderPattern } from '../../sparsity/patterns';
 import { openInLab, setLabPattern, setLabRecalibrate, useLab, type LabSource } from '../../state/lab';
 import { fetchPretrained, pretrainedIndex, type PretrainedEntry } from '../../state/pretrained';
@@ -12,6 +13,7 @@ import { toTrainConfig } from '../../state/settings-schema';
 import { useSettings } from '../../state/settings';
 import { SelectField } from '../controls/fields';
 import { bytes, pct } from '../format';
+import { downloadBlob } from '../io/download';
 import { LayerMaskCanvas } from '../masks/LayerMaskCanvas';
 import { layerGeometry } from '../masks/mask-geometry';
 import { FineTune } from './FineTune';
@@ -73,6 +75,11 @@ function SourcePicker() {
   );
 }
 
+/** A file-name stem from a run's or model's name. */
+function fileStem(name: string): string {
+  return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase() || 'model';
+}
+
 /** The slider stop's name: the first stop is the model as trained (dense, or its own N:M). */
 export function stopLabel(p: SliderPattern, base: NmPattern | null): string {
   return p || !base ? patternLabel(p) : `as trained (${patternLabel(base)})`;
@@ -126,6 +133,16 @@ export function PruneLab() {
                 <p>
                   Weights kept in conv2–conv5: <span data-testid="lab-kept">{pct(r.keptFraction)}</span> · model size packed{' '}
                   <span data-testid="lab-size">{bytes(r.packedBytes)}</span> of {bytes(r.denseBytes)} dense ({pct(1 - r.packedBytes / r.denseBytes, 0)} smaller)
+                </p>
+                <p className="lab-save">
+                  <button type="button" className="small" data-testid="lab-save-packed"
+                    onClick={() => downloadBlob(new Blob([r.model], { type: 'application/octet-stream' }), `${fileStem(lab.source?.name ?? 'model')}-${patternLabel(r.pattern).replace(':', 'of')}.nmpacked`)}>
+                    Save this model (packed)
+                  </button>{' '}
+                  <button type="button" className="small" data-testid="lab-save-safetensors"
+                    onClick={() => downloadBlob(new Blob([modelToSafetensors(parseModelFile(r.model))], { type: 'application/octet-stream' }), `${fileStem(lab.source?.name ?? 'model')}-${patternLabel(r.pattern).replace(':', 'of')}.safetensors`)}>
+                    Save weights and masks (.safetensors)
+                  </button>
                 </p>
                 {r.pattern && r.denseLayers.length > 0 && (
                   <p className="explain" data-testid="lab-dense-layers">

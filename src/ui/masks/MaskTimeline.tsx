@@ -45,14 +45,14 @@ export function MaskTimeline({ frames, index, onChange }: {
       </button>
       <label htmlFor={id} className="sr-only">Mask history frame</label>
       <input id={id} type="range" min={0} max={last} step={1} value={at} data-testid="timeline-slider"
-        aria-valuetext={`frame ${at + 1} of ${frames.length}: epoch ${f.epoch + 1}, ${f.kind === 'epoch' ? 'end' : `step ${f.step}`}`}
+        aria-valuetext={`frame ${at + 1} of ${frames.length}: epoch ${f.epoch}, ${f.kind === 'epoch' ? 'end' : `step ${f.step}`}`}
         onChange={(e) => {
           setPlaying(false);
           const i = Number(e.target.value);
           onChange(i === last && index === null ? null : i);
         }} />
       <span className="timeline-text" data-testid="timeline-text">
-        Frame {at + 1}/{frames.length} · epoch {f.epoch + 1}{f.kind === 'epoch' ? ' end' : `, step ${f.step}`} · {denseGroupCount(f).toLocaleString('en')} groups still dense
+        Frame {at + 1}/{frames.length} · epoch {f.epoch}{f.kind === 'epoch' ? ' end' : `, step ${f.step}`} · {denseGroupCount(f).toLocaleString('en')} groups still dense
       </span>
       {index !== null && <button type="button" className="small" onClick={() => { setPlaying(false); onChange(null); }}>Latest</button>}
     </div>
