@@ -27,16 +27,18 @@ export class GpuImages {
     this.plan = GpuTensor.fromU32(ctx, Uint32Array.from({ length: 4 * set.n }, (_, i) => (i % 4 === 0 ? i / 4 : 0)), [4 * set.n], `${label}.plan`);
   }
 
-  /** The gather of `n` images (from the offset set by setUniform(AUGMENT_FIRST_UNIFORM, first)) into x / labels. */
+  /**
+   * The gather of `n` images (from the offset set by setUniform(AUGMENT_FIRST_UNIFORM, first)) into
+   * x / labels, prepared once per n: one GpuImages feeds one network (the same x, labels and stats).
+   */
   gather(x: GPUBuffer, labels: GPUBuffer, n: number, stats: ChannelStats): Dispatch {
-    const key = n;
-    let d = this.gathers.get(key);
+    let d = this.gathers.get(n);
     if (!d) {
       d = prepareAugment(this.ctx, {
         images: this.images.buffer, imageCount: this.n, labelsIn: this.labels.buffer, plan: this.plan.buffer, planLength: this.n,
         x, labels, n, mean: stats.mean, std: stats.std, pad: 0, label: 'gather',
       });
-      this.gathers.set(key, d);
+      this.gathers.set(n, d);
     }
     return d;
   }
