@@ -281,6 +281,14 @@ export class PackedModel {
     return { images, labels, plan, n: set.n };
   }
 
+  /**
+   * Records the forward pass of n images already in the input buffer (as the last predict() of n
+   * images left them): what a timing loop repeats without uploads or readbacks in between.
+   */
+  encodeForward(pass: GPUComputePassEncoder, n: number): void {
+    for (const d of this.plan(n)) d.encode(pass);
+  }
+
   destroy(): void {
     for (const ops of this.plans.values()) for (const d of ops) d.destroy();
     for (const t of [...this.owned, ...this.weights.values()]) t.destroy();

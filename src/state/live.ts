@@ -28,6 +28,8 @@ interface LiveStore {
   problem: Problem | null;
   /** Epoch of the last checkpoint the page holds (device loss resumes from it), or null. */
   checkpointEpoch: number | null;
+  /** Why the last change made while training was refused, or null. */
+  adjustNote: string | null;
   set(patch: Partial<Omit<LiveStore, 'set'>>): void;
 }
 
@@ -39,6 +41,7 @@ export const useLive = create<LiveStore>((set) => ({
   data: null,
   problem: null,
   checkpointEpoch: null,
+  adjustNote: null,
   set: (patch) => set(patch),
 }));
 

@@ -88,13 +88,28 @@ export interface MaskSnapshot {
   denseGroups: Uint8Array;
 }
 
+/** Changes to a running run: the peak learning rate of the cosine schedule, the N:M pattern. */
+export interface Adjustment {
+  lr?: number;
+  N?: number;
+  M?: number;
+}
+
+export interface AppliedAdjustment extends Adjustment {
+  /** Global step index the change applies from, its epoch, and the run's steps per epoch. */
+  step: number;
+  epoch: number;
+  stepsPerEpoch: number;
+}
+
 export type RunState = 'idle' | 'loading-data' | 'compiling' | 'running' | 'paused' | 'done' | 'error';
 
 export type TrainErrorKind = 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
 
 /** Page → worker. */
 export type ToWorker =
-  | { type: 'start'; config: TrainConfig; files?: { name: string; bytes: Uint8Array }[]; dataUrl?: string; checkpoint?: ArrayBuffer }
+  /** `init`: a model file (src/nn/export.ts) whose weights and normalisation the run starts from. */
+  | { type: 'start'; config: TrainConfig; files?: { name: string; bytes: Uint8Array }[]; dataUrl?: string; checkpoint?: ArrayBuffer; init?: ArrayBuffer }
   | { type: 'pause' }
   | { type: 'resume' }
   /** Run exactly one training step, then stay paused. */
@@ -105,7 +120,9 @@ export type ToWorker =
   /** Ask for the trained model in packed N:M form (answered by 'export-model'). */
   | { type: 'export-model' }
   /** Takes the GPU's lost-device path now (GpuContext.simulateLoss): tests of the recovery. */
-  | { type: 'simulate-device-loss' };
+  | { type: 'simulate-device-loss' }
+  /** Change the learning rate or N:M pattern from the next step (answered by 'adjusted' or 'adjust-refused'). */
+  | { type: 'adjust'; adjustment: Adjustment };
 
 /** Worker → page. */
 export type FromWorker =
@@ -115,8 +132,13 @@ export type FromWorker =
   | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'step-metrics'; metrics: StepMetrics }
   | { type: 'epoch'; metrics: EpochMetrics }
-  | { type: 'masks'; epoch: number; step: number; layers: MaskSnapshot[] }
+  /** `history`: also keep it in the run's mask history ('epoch': an epoch end; 'step': inside the sparsity window). */
+  | { type: 'masks'; epoch: number; step: number; layers: MaskSnapshot[]; history?: 'epoch' | 'step' }
   /** A checkpoint to resume from: `epoch` = epochs finished when it was taken. */
   | { type: 'checkpoint'; epoch: number; bytes: ArrayBuffer }
   | { type: 'export-model'; bytes: ArrayBuffer }
+  /** The finished run's model file (null with the reason when it cannot be exported). */
+  | { type: 'final-model'; bytes: ArrayBuffer | null; problem?: string }
+  | { type: 'adjusted'; adjustment: AppliedAdjustment }
+  | { type: 'adjust-refused'; message: string }
   | { type: 'error'; kind: TrainErrorKind; message: string };

@@ -17,7 +17,7 @@ import { learningRate } from './lr';
 import {
   argmaxRows, confusionMatrix, denseGroupFlags, flipRate, keptFraction, magnitudeHistogram, perClassAccuracy, softFactorHistogram,
 } from './metrics';
-import type { EpochMetrics, MaskSnapshot, StepMetrics, TrainConfig } from './protocol';
+import type { Adjustment, AppliedAdjustment, EpochMetrics, MaskSnapshot, StepMetrics, TrainConfig } from './protocol';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { exportModel } from '../nn/export';
 
@@ -39,7 +39,15 @@ export interface TrainerHooks {
    * it is exactly the state at the boundary); `epochsDone` counts finished epochs.
    */
   onCheckpoint?(epochsDone: number, bytes: ArrayBuffer): void;
+  /** A change made with adjust(), once it applies (before the step it names). */
+  onAdjust?(a: AppliedAdjustment): void;
 }
+
+export interface TrainerInit {
+  params: Record<string, Float32Array>;
+  normalisation: ChannelStats;
+}
+
 
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
@@ -65,7 +73,8 @@ function packImages(ctx: GpuContext, set: ImageSet, label: string): { images: GP
 
 export class Trainer {
   readonly net: Network;
-  readonly sparsity: SparsityRuntime;
+  /** Replaced when the pattern changes during a run (adjust). */
+  sparsity: SparsityRuntime;
   readonly stats: ChannelStats;
   readonly stepsPerEpoch: number;
   readonly history: EpochMetrics[] = [];
@@ -86,9 +95,12 @@ export class Trainer {
 
   constructor(
     readonly ctx: GpuContext,
-    readonly config: TrainConfig,
+    /** Replaced (never mutated) when the learning rate or pattern changes during a run (adjust). */
+    public config: TrainConfig,
     readonly data: TrainerData,
     readonly hooks: TrainerHooks = {},
+    /** Trained weights to start from (every parameter, logical shapes) and the normalisation they were trained with. */
+    init?: TrainerInit,
   ) {
     const c = config;
     if (!(c.epochs >= 1 && Number.isInteger(c.epochs))) throw new Error(`epochs must be a positive integer (got ${c.epochs})`);
@@ -106,8 +118,9 @@ export class Trainer {
       sparsifyClassifier: c.sparsity.sparsifyClassifier,
     });
     this.net.params.initialise(deriveSeed(c.seed, 1));
+    if (init) this.net.params.load(init.params);
     this.sparsity = createSparsityRuntime(ctx, this.net.nmLayers, c.sparsity);
-    this.stats = channelStats(data.train);
+    this.stats = init?.normalisation ?? channelStats(data.train);
     // The final batch of an epoch may be smaller (as PyTorch's default DataLoader), but not 1:
     // batch statistics need two samples, so a lone last image is dropped.
     this.stepsPerEpoch = Math.floor(data.train.n / c.batch) + (data.train.n % c.batch >= 2 ? 1 : 0);
@@ -154,6 +167,41 @@ export class Trainer {
     if (this.control === 'stop') return false;
     if (this.stepsAllowed !== Infinity) this.stepsAllowed--;
     return true;
+  }
+
+  private pendingAdjust: Adjustment | null = null;
+
+  /**
+   * Changes the learning rate (the peak of the cosine schedule) or the N:M pattern from the next
+   * step on. Throws, changing nothing, when the change cannot apply to this run.
+   */
+  adjust(a: Adjustment): void {
+    if (a.lr !== undefined && !(a.lr > 0 && Number.isFinite(a.lr))) throw new Error(`learning rate must be positive (got ${a.lr})`);
+    if (a.N !== undefined || a.M !== undefined) {
+      const N = a.N ?? this.config.sparsity.N;
+      const M = a.M ?? this.config.sparsity.M;
+      if (this.config.sparsity.method === 'dense') throw new Error('a dense run has no masks, so its pattern cannot change; start a sparse run to change N:M while it trains');
+      if (!(Number.isInteger(N) && Number.isInteger(M) && N >= 1 && N < M && M <= 32 && (M & (M - 1)) === 0)) throw new Error(`N:M must satisfy 1 ≤ N < M with M a power of two up to 32 (got ${N}:${M})`);
+      const misfit = this.net.nmLayers.find((l) => l.shape[3] % M !== 0);
+      if (misfit) throw new Error(`${misfit.name} has ${misfit.shape[3]} input channels, not a multiple of ${M}: groups of ${M} do not fit this model`);
+    }
+    this.pendingAdjust = { ...this.pendingAdjust, ...a };
+  }
+
+  private applyAdjust(epoch: number, s: number) {
+    const a = this.pendingAdjust!;
+    this.pendingAdjust = null;
+    const sp = this.config.sparsity;
+    const N = a.N ?? sp.N;
+    const M = a.M ?? sp.M;
+    this.config = { ...this.config, lr: a.lr ?? this.config.lr, sparsity: { ...sp, N, M } };
+    if (N !== sp.N || M !== sp.M) {
+      this.sparsity.destroy();
+      this.sparsity = createSparsityRuntime(this.ctx, this.net.nmLayers, this.config.sparsity);
+      this.sparsity.setEpoch(epoch);
+    }
+    this.hooks.onAdjust?.({ ...a, step: epoch * this.stepsPerEpoch + s, epoch, stepsPerEpoch: this.stepsPerEpoch });
+    return this.sgdHyper(epoch);
   }
 
   // ---- training ----------------------------------------------------------------------------
@@ -219,7 +267,7 @@ export class Trainer {
     const ctx = this.ctx;
     const t0 = performance.now();
     const { p } = this.sparsity.setEpoch(epoch);
-    const hyper = this.sgdHyper(epoch);
+    let hyper = this.sgdHyper(epoch);
     this.trainPlan.writeU32(this.epochPlan(epoch));
     const N = this.data.train.n;
     let last = { lossSum: 0, correct: 0, samples: 0 };
@@ -227,6 +275,7 @@ export class Trainer {
     const reportEvery = Math.max(1, Math.min(10, Math.round(this.stepsPerEpoch / 20)));
     for (let s = 0; s < this.stepsPerEpoch; s++) {
       if (!(await this.gate())) return false;
+      if (this.pendingAdjust) hyper = this.applyAdjust(epoch, s);
       const n = Math.min(c.batch, N - s * c.batch);
       const aug = this.augment('train', n);
       aug.setUniform(AUGMENT_FIRST_UNIFORM, s * c.batch);
@@ -284,7 +333,7 @@ export class Trainer {
     }
     const masks = await this.sparsity.readMasks();
     const weights = Object.keys(masks).length ? await this.net.params.read(Object.keys(masks).map((l) => `${l}.weight`)) : {};
-    const M = c.sparsity.M;
+    const M = this.config.sparsity.M;
     const metrics: EpochMetrics = {
       epoch,
       trainLoss: trainMetrics.lossSum / Math.max(1, trainMetrics.samples),

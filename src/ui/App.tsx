@@ -10,6 +10,7 @@ import { CompareRuns } from './compare/CompareRuns';
 import { ControlsPanel } from './controls/ControlsPanel';
 import { PresetPicker } from './controls/PresetPicker';
 import { FileMenu } from './io/FileMenu';
+import { PruneLab } from './lab/PruneLab';
 import { MaskViews } from './masks/MaskViews';
 import { ProblemBanner, UrlNotice } from './Notices';
 import { RunControls } from './run/RunControls';
@@ -130,6 +131,7 @@ export function App() {
           <RunControls />
           <ChartsGrid />
           <MaskViews />
+          <PruneLab />
           <CompareRuns />
         </main>
       </div>
