@@ -27,6 +27,8 @@ export interface NodeResults {
 }
 
 const { values } = parseArgs({
+  // Explicit args: Deno's node:util reads its own argv, not the one run-ts.mjs rewrites.
+  args: process.argv.slice(2),
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } },
 });
 const only = values.only?.split(',');

@@ -7,11 +7,16 @@
 //   backward_weight:  dw[o,ky,kx,c] one invocation per 8 output channels × 4 input channels of one
 //                     (ky, kx), summing over the images of one split (split s covers images
 //                     [s·n_per_split, …)); splits > 1 write partial sums that reduce_splits adds.
+//   backward_weight_c8: the same with 8 output × 8 input channels per invocation.
+//   flip_weights:     the weights of the input gradient as a forward convolution (see there).
 // Buffers: in0 = x (forward, weight grad) or dy (input grad); in1 = w (forward, input grad) or dy
 // (weight grad); out = y, dx or dw (or the split partials).
 // The hot loops are unrolled by hand with named registers: SwiftShader's Subzero JIT does not
 // unroll or keep private arrays in registers, and on GPUs this is plain register blocking.
+// STRIDE is an override constant (the uniform `stride` is unused): the input gradient's divisions
+// by the stride are by a constant. GPU-shaped variants with workgroup-memory tiles: conv2d_tiled.wgsl.
 override WG: u32 = 64u;
+override STRIDE: u32 = 1u;
 
 struct Params {
   N: u32, H: u32, W: u32, C: u32,
@@ -36,8 +41,8 @@ fn inPixel(i: u32) -> vec3<u32> {
 
 // vec4 index of x[n, iy, ix, 0] feeding output pixel q through tap (ky, kx); -1 in the padding.
 fn inputBase(q: vec3<u32>, ky: u32, kx: u32) -> i32 {
-  let iy = i32(q.y * p.stride + ky) - i32(p.pad);
-  let ix = i32(q.z * p.stride + kx) - i32(p.pad);
+  let iy = i32(q.y * STRIDE + ky) - i32(p.pad);
+  let ix = i32(q.z * STRIDE + kx) - i32(p.pad);
   if (iy < 0 || ix < 0 || iy >= i32(p.H) || ix >= i32(p.W)) { return -1; }
   return i32(((q.x * p.H + u32(iy)) * p.W + u32(ix)) * (p.C / 4u));
 }
@@ -48,9 +53,9 @@ fn gradBase(q: vec3<u32>, ky: u32, kx: u32) -> i32 {
   let ty = i32(q.y + p.pad) - i32(ky);
   let tx = i32(q.z + p.pad) - i32(kx);
   if (ty < 0 || tx < 0) { return -1; }
-  let oy = u32(ty) / p.stride;
-  let ox = u32(tx) / p.stride;
-  if (oy * p.stride != u32(ty) || ox * p.stride != u32(tx) || oy >= p.OH || ox >= p.OW) { return -1; }
+  let oy = u32(ty) / STRIDE;
+  let ox = u32(tx) / STRIDE;
+  if (oy * STRIDE != u32(ty) || ox * STRIDE != u32(tx) || oy >= p.OH || ox >= p.OW) { return -1; }
   return i32(((q.x * p.OH + oy) * p.OW + ox) * (p.O / 4u));
 }
 
@@ -228,13 +233,13 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   // Output columns whose input column ix = ox·s + kx − pad lies inside the image: the inner loop
   // then runs without bounds checks, stepping its indices linearly.
   let kxp = i32(kx) - i32(p.pad);
-  let st = i32(p.stride);
+  let st = i32(STRIDE);
   let oxlo = u32(max(0, (-kxp + st - 1) / st));
   let oxhi = u32(clamp((i32(p.W) - kxp + st - 1) / st, 0, i32(p.OW)));
-  let xstep = p.stride * c4n;
+  let xstep = STRIDE * c4n;
   for (var n = n0; n < n1; n++) {
     for (var oy = 0u; oy < p.OH; oy++) {
-      let iy = i32(oy * p.stride + ky) - i32(p.pad);
+      let iy = i32(oy * STRIDE + ky) - i32(p.pad);
       if (iy < 0 || iy >= i32(p.H) || oxlo >= oxhi) { continue; }
       var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n + c4;
       var gi = ((n * p.OH + oy) * p.OW + oxlo) * o4n;
@@ -271,6 +276,115 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   }
 }
 
+// backward_weight with a wider register tile: 8 output channels × 8 input channels (two vec4s of
+// channels c8·8 … c8·8+7), so each pixel's 2 loads of dy serve 64 multiply-adds instead of 32.
+// Same splits and partial sums as backward_weight; for C = 8k + 4 the second vec4 of the last
+// channel block is clamped and not stored.
+@compute @workgroup_size(WG)
+fn backward_weight_c8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let o8n = (p.O + 7u) / 8u;
+  let c4n = p.C / 4u;
+  let c8n = (c4n + 1u) / 2u;
+  let o4n = p.O / 4u;
+  let taps = p.KH * p.KW;
+  let tiles = o8n * taps * c8n;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= tiles * p.splits) { return; }
+  let split = t / tiles;
+  let r = t % tiles;
+  let ca = (r % c8n) * 2u;
+  let cb = min(ca + 1u, c4n - 1u);
+  let tap = (r / c8n) % taps;
+  let o8 = r / (c8n * taps);
+  let ky = tap / p.KW;
+  let kx = tap % p.KW;
+  let oa = o8 * 2u;
+  let ob = min(oa + 1u, o4n - 1u);
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  var a4 = vec4<f32>(0.0);
+  var a5 = vec4<f32>(0.0);
+  var a6 = vec4<f32>(0.0);
+  var a7 = vec4<f32>(0.0);
+  var b0 = vec4<f32>(0.0);
+  var b1 = vec4<f32>(0.0);
+  var b2 = vec4<f32>(0.0);
+  var b3 = vec4<f32>(0.0);
+  var b4 = vec4<f32>(0.0);
+  var b5 = vec4<f32>(0.0);
+  var b6 = vec4<f32>(0.0);
+  var b7 = vec4<f32>(0.0);
+  let n0 = split * p.n_per_split;
+  let n1 = min(n0 + p.n_per_split, p.N);
+  let kxp = i32(kx) - i32(p.pad);
+  let st = i32(STRIDE);
+  let oxlo = u32(max(0, (-kxp + st - 1) / st));
+  let oxhi = u32(clamp((i32(p.W) - kxp + st - 1) / st, 0, i32(p.OW)));
+  let xstep = STRIDE * c4n;
+  let cd = cb - ca;
+  for (var n = n0; n < n1; n++) {
+    for (var oy = 0u; oy < p.OH; oy++) {
+      let iy = i32(oy * STRIDE + ky) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H) || oxlo >= oxhi) { continue; }
+      var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n + ca;
+      var gi = ((n * p.OH + oy) * p.OW + oxlo) * o4n;
+      for (var ox = oxlo; ox < oxhi; ox++) {
+        let xa = in0[xi];
+        let xb = in0[xi + cd];
+        let da = in1[gi + oa];
+        let db = in1[gi + ob];
+        a0 += da.x * xa;
+        a1 += da.y * xa;
+        a2 += da.z * xa;
+        a3 += da.w * xa;
+        a4 += db.x * xa;
+        a5 += db.y * xa;
+        a6 += db.z * xa;
+        a7 += db.w * xa;
+        b0 += da.x * xb;
+        b1 += da.y * xb;
+        b2 += da.z * xb;
+        b3 += da.w * xb;
+        b4 += db.x * xb;
+        b5 += db.y * xb;
+        b6 += db.z * xb;
+        b7 += db.w * xb;
+        xi += xstep;
+        gi += o4n;
+      }
+    }
+  }
+  let rowStride = taps * c4n;
+  let base = split * p.O * rowStride + tap * c4n;
+  let o = oa * 4u;
+  let hasB = ca + 1u < c4n;
+  storeW(base + o * rowStride + ca, a0);
+  storeW(base + (o + 1u) * rowStride + ca, a1);
+  storeW(base + (o + 2u) * rowStride + ca, a2);
+  storeW(base + (o + 3u) * rowStride + ca, a3);
+  if (hasB) {
+    storeW(base + o * rowStride + cb, b0);
+    storeW(base + (o + 1u) * rowStride + cb, b1);
+    storeW(base + (o + 2u) * rowStride + cb, b2);
+    storeW(base + (o + 3u) * rowStride + cb, b3);
+  }
+  if (oa + 1u < o4n) {
+    storeW(base + (o + 4u) * rowStride + ca, a4);
+    storeW(base + (o + 5u) * rowStride + ca, a5);
+    storeW(base + (o + 6u) * rowStride + ca, a6);
+    storeW(base + (o + 7u) * rowStride + ca, a7);
+    if (hasB) {
+      storeW(base + (o + 4u) * rowStride + cb, b4);
+      storeW(base + (o + 5u) * rowStride + cb, b5);
+      storeW(base + (o + 6u) * rowStride + cb, b6);
+      storeW(base + (o + 7u) * rowStride + cb, b7);
+    }
+  }
+}
+
 fn storeW(i: u32, v: vec4<f32>) {
   out[i] = select(v, out[i] + v, p.accumulate != 0u && p.splits == 1u);
 }
@@ -286,4 +400,25 @@ fn reduce_splits(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   var s = vec4<f32>(0.0);
   for (var k = 0u; k < p.splits; k++) { s += in0[k * total + i]; }
   out[i] = select(s, out[i] + s, p.accumulate != 0u);
+}
+
+// wf[c, ky, kx, o] = w[o, KH−1−ky, KW−1−kx, c]: the weights of the input gradient seen as a
+// forward convolution of dy (stride 1, padding KH−1−pad), so the forward kernels serve it.
+// in1 = w; out = wf as vec4 over o; one invocation per vec4 of wf.
+@compute @workgroup_size(WG)
+fn flip_weights(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let o4n = p.O / 4u;
+  let i = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (i >= p.C * p.KH * p.KW * o4n) { return; }
+  let o = (i % o4n) * 4u;
+  let tap = (i / o4n) % (p.KH * p.KW);
+  let c = i / (o4n * p.KH * p.KW);
+  let src = (p.KH * p.KW - 1u - tap) * p.C + c;
+  let row = p.KH * p.KW * p.C;
+  out[i] = vec4<f32>(wAt(o * row + src), wAt((o + 1u) * row + src), wAt((o + 2u) * row + src), wAt((o + 3u) * row + src));
+}
+
+fn wAt(i: u32) -> f32 {
+  return in1[i / 4u][i % 4u];
 }

@@ -8,6 +8,8 @@ import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
 import { Trainer } from './trainer';
 import type { EpochMetrics, ModelName, TrainConfig } from './protocol';
+import { describeKernels, type KernelMode, type KernelReport } from '../nn/autotune';
+import { defaultTuningFile, fileTuningStore } from './tuning-file';
 
 export const TRAIN_OPTIONS = {
   data: { type: 'string' },
@@ -34,6 +36,8 @@ export const TRAIN_OPTIONS = {
   'save-model': { type: 'string' },
   'save-checkpoint': { type: 'string' },
   quiet: { type: 'boolean', default: false },
+  kernels: { type: 'string', default: 'tuned' },
+  'kernel-cache': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -41,7 +45,11 @@ export const USAGE = `usage: npm run train -- [--data DIR] [--model tiny|referen
   [--nm N:M] [--epochs E] [--batch B] [--lr LR] [--seed S] [--schedule linear|cubic|cos|exp]
   [--window START:END] [--order ascending|descending] [--mode incremental|gradual] [--tau T]
   [--lambda-w L] [--weight-decay WD] [--warmup EPOCHS] [--no-augment] [--recalibrate]
-  [--train-per-class K] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]`;
+  [--train-per-class K] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]
+  [--kernels tuned|fixed] [--kernel-cache FILE]
+--kernels tuned (default) times the conv kernel candidates on this GPU at the batch size once and
+keeps the choice in --kernel-cache (default ${defaultTuningFile()}); fixed uses the configuration
+every kernel had before tuning.`;
 
 function num(name: string, v: string | undefined, int = false): number {
   const x = Number(v);
@@ -107,6 +115,8 @@ export interface TrainRunResult {
   adapter: string;
   epochs: { epoch: number; trainLoss: number; trainAcc: number; testAcc: number; testAccRaw: number; seconds: number; imagesPerSecond: number; sparseGroupFraction: Record<string, number> }[];
   final: { testAcc: number; testAccRaw: number };
+  /** The conv kernels the run used and what choosing them cost. */
+  kernels: KernelReport | null;
 }
 
 export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
@@ -116,6 +126,8 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
     process.exit(0);
   }
   const config = configFromArgs(values);
+  const mode = values.kernels as KernelMode;
+  if (mode !== 'tuned' && mode !== 'fixed') throw new Error(`--kernels must be tuned or fixed (got ${values.kernels})`);
   const data = loadDataNode({ dir: values.data, trainPerClass: config.dataset.kind === 'cifar10' ? config.dataset.trainPerClass || undefined : undefined, testFile: values['test-file'], seed: config.seed });
   const ctx = await acquireHeadlessGpu();
   const quiet = values.quiet;
@@ -130,7 +142,12 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
       if (quiet) return;
       process.stderr.write(`\repoch ${m.epoch + 1}: train loss ${m.trainLoss.toFixed(3)} acc ${(100 * m.trainAcc).toFixed(1)}% · test acc ${(100 * m.testAcc).toFixed(1)}%${config.bnRecalibration ? ` (raw ${(100 * m.testAccRaw).toFixed(1)}%)` : ''} · p ${m.p.toFixed(3)} · ${m.seconds.toFixed(0)} s\n`);
     },
-  });
+    onKernels: (r) => {
+      if (quiet) return;
+      const d = describeKernels(r);
+      console.error(`kernels: ${d.cost}${r.untimed ? ` (${r.untimed} candidates left untimed within ${(r.budgetMs / 1000).toFixed(1)} s)` : ''}\n  ${d.families.join('\n  ')}`);
+    },
+  }, { mode, store: mode === 'tuned' ? fileTuningStore(values['kernel-cache'] ?? defaultTuningFile()) : undefined });
   ctx.onLost((e) => {
     console.error(`\n${e.message}`);
     process.exit(3);
@@ -150,6 +167,7 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
       seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, sparseGroupFraction: m.sparseGroupFraction,
     })),
     final: { testAcc: last.testAcc, testAccRaw: last.testAccRaw },
+    kernels: trainer.kernels,
   };
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
   return result;

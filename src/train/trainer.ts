@@ -20,6 +20,8 @@ import {
 import type { EpochMetrics, MaskSnapshot, StepMetrics, TrainConfig } from './protocol';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { exportModel } from '../nn/export';
+import { tuneNetwork, untunedReport, type KernelMode, type KernelReport } from '../nn/autotune';
+import type { TuningStore } from '../kernels/autotune';
 
 export interface TrainerData {
   train: ImageSet;
@@ -39,6 +41,17 @@ export interface TrainerHooks {
    * it is exactly the state at the boundary); `epochsDone` counts finished epochs.
    */
   onCheckpoint?(epochsDone: number, bytes: ArrayBuffer): void;
+  /** The conv kernels the run uses and what choosing them cost (once, before the first step). */
+  onKernels?(report: KernelReport): void;
+}
+
+/** How the trainer picks its conv kernels (src/nn/autotune.ts). */
+export interface TrainerKernelOptions {
+  /** 'tuned': time the candidates on this device at the training batch size (or take the stored
+   * result); 'fixed' (default): the configuration every kernel had before tuning, as tests want. */
+  mode?: KernelMode;
+  /** Where tuning results are kept between runs (IndexedDB in the page, a JSON file on the CLI). */
+  store?: TuningStore;
 }
 
 export class TrainingDivergedError extends Error {
@@ -83,12 +96,15 @@ export class Trainer {
   private wake: (() => void) | null = null;
   private inFlight: Promise<unknown>[] = [];
   private readonly maxBatch: number;
+  /** The kernel choice, made once by run(). */
+  kernels: KernelReport | null = null;
 
   constructor(
     readonly ctx: GpuContext,
     readonly config: TrainConfig,
     readonly data: TrainerData,
     readonly hooks: TrainerHooks = {},
+    readonly kernelOptions: TrainerKernelOptions = {},
   ) {
     const c = config;
     if (!(c.epochs >= 1 && Number.isInteger(c.epochs))) throw new Error(`epochs must be a positive integer (got ${c.epochs})`);
@@ -202,6 +218,12 @@ export class Trainer {
   /** Train the remaining epochs (from this.epoch). Resolves when done or stopped. */
   async run(): Promise<EpochMetrics[]> {
     this.hooks.onState?.('compiling');
+    if (!this.kernels) {
+      const { mode = 'fixed', store } = this.kernelOptions;
+      const b = this.config.batch;
+      this.kernels = mode === 'tuned' ? await tuneNetwork(this.net, b, { store, scope: `${this.config.model} model` }) : untunedReport(this.net, b);
+      this.hooks.onKernels?.(this.kernels);
+    }
     this.net.plan(this.config.batch);
     this.hooks.onState?.('running');
     while (this.epoch < this.config.epochs) {

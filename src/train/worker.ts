@@ -7,10 +7,14 @@ import { DeviceLostError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/erro
 import { balancedSubset, DataError, fetchCifarFromServer, loadCifarFromFiles, makeSyntheticDataset, SubsetError, type CifarDataset } from '../data';
 import { Trainer, TrainingDivergedError } from './trainer';
 import type { FromWorker, MaskSnapshot, ToWorker, TrainConfig, TrainErrorKind } from './protocol';
+import { indexedDbTuningStore } from '../kernels/tuning-store-idb';
+import { memoryTuningStore } from '../kernels/autotune';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | null = null;
 let trainer: Trainer | null = null;
+// Kernel tuning results: IndexedDB where there is one (kept across visits), else this session.
+const tuningStore = indexedDbTuningStore() ?? memoryTuningStore();
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -77,7 +81,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     onEpoch: (metrics) => post({ type: 'epoch', metrics }),
     onCheckpoint: (epoch, bytes) => post({ type: 'checkpoint', epoch, bytes }, [bytes]),
     onMasks: (epoch, step, layers) => post({ type: 'masks', epoch, step, layers }, transferOf(layers)),
-  });
+    onKernels: (report) => post({ type: 'kernels', report }),
+  }, { mode: 'tuned', store: tuningStore });
   trainer = t;
   if (msg.checkpoint) t.restore(msg.checkpoint);
   await t.run();

@@ -13,6 +13,7 @@ import { FileMenu } from './io/FileMenu';
 import { MaskViews } from './masks/MaskViews';
 import { ProblemBanner, UrlNotice } from './Notices';
 import { RunControls } from './run/RunControls';
+import { KernelChoice } from './run/KernelChoice';
 
 type GpuState =
   | { status: 'loading' }
@@ -84,6 +85,7 @@ function TopBar({ presenting, togglePresenting, adapter }: { presenting: boolean
         </button>
       </div>
       <div className="adapter-line">{adapter}</div>
+      <KernelChoice />
     </header>
   );
 }

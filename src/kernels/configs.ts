@@ -1,0 +1,114 @@
+// Kernel configurations: which shader and which override constants run a kernel family. Two
+// shapes of each: 'direct' (conv2d.wgsl, matmul_fast.wgsl: register tiles, no workgroup memory,
+// small workgroups — shaped and tuned on SwiftShader, a 4-wide CPU Vulkan) and 'tiled'
+// (conv2d_tiled.wgsl, matmul_tiled.wgsl: workgroups of 64–256 invocations staging tiles in
+// workgroup memory — the shape real GPUs reward). FIXED is the configuration every kernel had
+// before per-device tuning; the autotuner (src/nn/autotune.ts) picks among CANDIDATES per device.
+
+export type TileSize = 32 | 64;
+
+/** Conv forward and input gradient. */
+export type ConvKernel =
+  | { kind: 'direct'; wg: number }
+  | { kind: 'tiled'; bm: TileSize; bn: TileSize };
+
+/**
+ * Conv input gradient: a ConvKernel of its own, or (at stride 1) a forward kernel on dy with the
+ * weights flipped and transposed by a small extra pass ('flipped').
+ */
+export type ConvInputKernel = ConvKernel | { kind: 'flipped'; via: ConvKernel };
+
+/** Conv weight gradient: the batch (direct) or the output pixels (tiled) split into partial sums. */
+export type ConvWeightKernel =
+  | { kind: 'direct'; wg: number; minInvocations: number; c8?: boolean }
+  | { kind: 'tiled'; bm: TileSize; bn: TileSize; targetInvocations: number };
+
+/** Dense matmul without transposes (K, N multiples of 4); other shapes always run matmul.wgsl. */
+export type MatmulKernel =
+  | { kind: 'direct'; rb: 1 | 2; wg: number }
+  | { kind: 'tiled'; bm: TileSize; bn: TileSize };
+
+/** Packed N:M inference layer: the packed kernel, or the dense kernel on W⊙m. */
+export type PackedKernel = 'packed' | 'dense';
+
+export interface ConvKernels {
+  forward: ConvKernel;
+  backwardInput: ConvInputKernel;
+  backwardWeight: ConvWeightKernel;
+}
+
+/** Today's shapes, measured on SwiftShader (see the wrappers for the measurements). */
+export const FIXED = {
+  conv: {
+    forward: { kind: 'direct', wg: 16 },
+    backwardInput: { kind: 'direct', wg: 64 },
+    backwardWeight: { kind: 'direct', wg: 16, minInvocations: 2048 },
+  } satisfies ConvKernels as ConvKernels,
+  matmul: { kind: 'direct', rb: 2, wg: 64 } as MatmulKernel,
+};
+
+/**
+ * What the tuner times, per family (2–4 each, FIXED first): today's shape, the same kernel with a
+ * larger workgroup or more parallel work (what a wider CPU or a GPU wants from it), and the
+ * tiled kernel with 64- and 256-invocation workgroups. The split-K weight gradient aims at a
+ * number of invocations in flight: 8k fills a laptop GPU, 32k a large one; a CPU wants fewer.
+ */
+export const CANDIDATES = {
+  forward: [FIXED.conv.forward, { kind: 'direct', wg: 64 }, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as ConvKernel[],
+  backwardInput: [
+    FIXED.conv.backwardInput,
+    { kind: 'flipped', via: FIXED.conv.forward },
+    { kind: 'tiled', bm: 32, bn: 32 },
+    { kind: 'tiled', bm: 64, bn: 64 },
+  ] as ConvInputKernel[],
+  backwardWeight: [
+    FIXED.conv.backwardWeight,
+    { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
+    { kind: 'tiled', bm: 32, bn: 32, targetInvocations: 8192 },
+    { kind: 'tiled', bm: 64, bn: 64, targetInvocations: 32768 },
+  ] as ConvWeightKernel[],
+  matmul: [FIXED.matmul, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as MatmulKernel[],
+};
+
+/**
+ * Whole-network configurations, each forcing one shape on every conv layer: for tests (every
+ * variant through the golden traces) and for comparing by hand (bench/profile-step.ts).
+ */
+export const KERNEL_SETS: Record<'fixed' | 'tiled' | 'tiled-large' | 'alternate', ConvKernels> = {
+  fixed: FIXED.conv,
+  tiled: {
+    forward: { kind: 'tiled', bm: 32, bn: 32 },
+    backwardInput: { kind: 'tiled', bm: 32, bn: 32 },
+    backwardWeight: { kind: 'tiled', bm: 32, bn: 32, targetInvocations: 8192 },
+  },
+  'tiled-large': {
+    forward: { kind: 'tiled', bm: 64, bn: 64 },
+    backwardInput: { kind: 'tiled', bm: 64, bn: 64 },
+    backwardWeight: { kind: 'tiled', bm: 64, bn: 64, targetInvocations: 32768 },
+  },
+  alternate: {
+    forward: { kind: 'direct', wg: 64 },
+    backwardInput: { kind: 'flipped', via: { kind: 'direct', wg: 16 } },
+    backwardWeight: { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
+  },
+};
+
+/** Invocations per workgroup of a tiled kernel: a 4×4 register tile per invocation. */
+export const tiledWorkgroup = (k: { bm: TileSize; bn: TileSize }): number => (k.bm * k.bn) / 16;
+
+/** Short human-readable name: "direct wg16", "tiled 64×64 (256)", "tiled 32×32 (64) ≥8k". */
+export function kernelName(k: ConvInputKernel | ConvWeightKernel | MatmulKernel): string {
+  if (k.kind === 'flipped') return `flipped + forward ${kernelName(k.via)}`;
+  if (k.kind === 'tiled') {
+    const target = 'targetInvocations' in k ? ` ≥${k.targetInvocations / 1024}k` : '';
+    return `tiled ${k.bm}×${k.bn} (${tiledWorkgroup(k)})${target}`;
+  }
+  const extra = 'rb' in k ? ` rb${k.rb}` : 'minInvocations' in k ? `${k.c8 ? ' 8×8' : ''} ≥${k.minInvocations / 1024}k` : '';
+  return `direct wg${k.wg}${extra}`;
+}
+
+/** Same configuration (key order does not matter). */
+export function sameKernel(a: object, b: object): boolean {
+  const canon = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
+  return canon(a) === canon(b);
+}
