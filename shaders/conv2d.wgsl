@@ -7,7 +7,8 @@
 //   backward_weight:  dw[o,ky,kx,c] one invocation per 8 output channels × 4 input channels of one
 //                     (ky, kx), summing over the images of one split (split s covers images
 //                     [s·n_per_split, …)); splits > 1 write partial sums that reduce_splits adds.
-//   backward_weight_c8: the same with 8 output × 8 input channels per invocation.
+//   backward_weight_c8: the same with 8 output × 8 input channels per invocation;
+//   backward_weight_o16: with 16 output × 8 input channels.
 //   flip_weights:     the weights of the input gradient as a forward convolution (see there).
 // Buffers: in0 = x (forward, weight grad) or dy (input grad); in1 = w (forward, input grad) or dy
 // (weight grad); out = y, dx or dw (or the split partials).
@@ -381,6 +382,174 @@ fn backward_weight_c8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
       storeW(base + (o + 5u) * rowStride + cb, b5);
       storeW(base + (o + 6u) * rowStride + cb, b6);
       storeW(base + (o + 7u) * rowStride + cb, b7);
+    }
+  }
+}
+
+// backward_weight with 16 output channels × 8 input channels per invocation: each pixel's 4 loads
+// of dy and 2 of x serve 128 multiply-adds. Same splits and partial sums as backward_weight;
+// groups past O or C are clamped and not stored.
+@compute @workgroup_size(WG)
+fn backward_weight_o16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+  let c4n = p.C / 4u;
+  let o4n = p.O / 4u;
+  let c8n = (c4n + 1u) / 2u;
+  let o16n = (o4n + 3u) / 4u;
+  let taps = p.KH * p.KW;
+  let tiles = o16n * taps * c8n;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= tiles * p.splits) { return; }
+  let split = t / tiles;
+  let r = t % tiles;
+  let c0 = (r % c8n) * 2u;
+  let c1 = min(c0 + 1u, c4n - 1u);
+  let tap = (r / c8n) % taps;
+  let g0 = (r / (c8n * taps)) * 4u;
+  let g1 = min(g0 + 1u, o4n - 1u);
+  let g2 = min(g0 + 2u, o4n - 1u);
+  let g3 = min(g0 + 3u, o4n - 1u);
+  let ky = tap / p.KW;
+  let kx = tap % p.KW;
+  var a000 = vec4<f32>(0.0);
+  var a001 = vec4<f32>(0.0);
+  var a002 = vec4<f32>(0.0);
+  var a003 = vec4<f32>(0.0);
+  var a010 = vec4<f32>(0.0);
+  var a011 = vec4<f32>(0.0);
+  var a012 = vec4<f32>(0.0);
+  var a013 = vec4<f32>(0.0);
+  var a100 = vec4<f32>(0.0);
+  var a101 = vec4<f32>(0.0);
+  var a102 = vec4<f32>(0.0);
+  var a103 = vec4<f32>(0.0);
+  var a110 = vec4<f32>(0.0);
+  var a111 = vec4<f32>(0.0);
+  var a112 = vec4<f32>(0.0);
+  var a113 = vec4<f32>(0.0);
+  var a200 = vec4<f32>(0.0);
+  var a201 = vec4<f32>(0.0);
+  var a202 = vec4<f32>(0.0);
+  var a203 = vec4<f32>(0.0);
+  var a210 = vec4<f32>(0.0);
+  var a211 = vec4<f32>(0.0);
+  var a212 = vec4<f32>(0.0);
+  var a213 = vec4<f32>(0.0);
+  var a300 = vec4<f32>(0.0);
+  var a301 = vec4<f32>(0.0);
+  var a302 = vec4<f32>(0.0);
+  var a303 = vec4<f32>(0.0);
+  var a310 = vec4<f32>(0.0);
+  var a311 = vec4<f32>(0.0);
+  var a312 = vec4<f32>(0.0);
+  var a313 = vec4<f32>(0.0);
+  let n0 = split * p.n_per_split;
+  let n1 = min(n0 + p.n_per_split, p.N);
+  let kxp = i32(kx) - i32(p.pad);
+  let st = i32(STRIDE);
+  let oxlo = u32(max(0, (-kxp + st - 1) / st));
+  let oxhi = u32(clamp((i32(p.W) - kxp + st - 1) / st, 0, i32(p.OW)));
+  let xstep = STRIDE * c4n;
+  let cd = c1 - c0;
+  for (var n = n0; n < n1; n++) {
+    for (var oy = 0u; oy < p.OH; oy++) {
+      let iy = i32(oy * STRIDE + ky) - i32(p.pad);
+      if (iy < 0 || iy >= i32(p.H) || oxlo >= oxhi) { continue; }
+      var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n + c0;
+      var gi = ((n * p.OH + oy) * p.OW + oxlo) * o4n;
+      for (var ox = oxlo; ox < oxhi; ox++) {
+        let x0 = in0[xi];
+        let x1 = in0[xi + cd];
+        let d0 = in1[gi + g0];
+        let d1 = in1[gi + g1];
+        let d2 = in1[gi + g2];
+        let d3 = in1[gi + g3];
+        a000 += d0.x * x0;
+        a001 += d0.y * x0;
+        a002 += d0.z * x0;
+        a003 += d0.w * x0;
+        a010 += d0.x * x1;
+        a011 += d0.y * x1;
+        a012 += d0.z * x1;
+        a013 += d0.w * x1;
+        a100 += d1.x * x0;
+        a101 += d1.y * x0;
+        a102 += d1.z * x0;
+        a103 += d1.w * x0;
+        a110 += d1.x * x1;
+        a111 += d1.y * x1;
+        a112 += d1.z * x1;
+        a113 += d1.w * x1;
+        a200 += d2.x * x0;
+        a201 += d2.y * x0;
+        a202 += d2.z * x0;
+        a203 += d2.w * x0;
+        a210 += d2.x * x1;
+        a211 += d2.y * x1;
+        a212 += d2.z * x1;
+        a213 += d2.w * x1;
+        a300 += d3.x * x0;
+        a301 += d3.y * x0;
+        a302 += d3.z * x0;
+        a303 += d3.w * x0;
+        a310 += d3.x * x1;
+        a311 += d3.y * x1;
+        a312 += d3.z * x1;
+        a313 += d3.w * x1;
+        xi += xstep;
+        gi += o4n;
+      }
+    }
+  }
+  let rowStride = taps * c4n;
+  let base = split * p.O * rowStride + tap * c4n;
+  let hasC1 = c0 + 1u < c4n;
+  {
+    storeW(base + (g0 * 4u + 0u) * rowStride + c0, a000);
+    storeW(base + (g0 * 4u + 1u) * rowStride + c0, a001);
+    storeW(base + (g0 * 4u + 2u) * rowStride + c0, a002);
+    storeW(base + (g0 * 4u + 3u) * rowStride + c0, a003);
+    if (hasC1) {
+      storeW(base + (g0 * 4u + 0u) * rowStride + c1, a010);
+      storeW(base + (g0 * 4u + 1u) * rowStride + c1, a011);
+      storeW(base + (g0 * 4u + 2u) * rowStride + c1, a012);
+      storeW(base + (g0 * 4u + 3u) * rowStride + c1, a013);
+    }
+  }
+  if (g0 + 1u < o4n) {
+    storeW(base + (g1 * 4u + 0u) * rowStride + c0, a100);
+    storeW(base + (g1 * 4u + 1u) * rowStride + c0, a101);
+    storeW(base + (g1 * 4u + 2u) * rowStride + c0, a102);
+    storeW(base + (g1 * 4u + 3u) * rowStride + c0, a103);
+    if (hasC1) {
+      storeW(base + (g1 * 4u + 0u) * rowStride + c1, a110);
+      storeW(base + (g1 * 4u + 1u) * rowStride + c1, a111);
+      storeW(base + (g1 * 4u + 2u) * rowStride + c1, a112);
+      storeW(base + (g1 * 4u + 3u) * rowStride + c1, a113);
+    }
+  }
+  if (g0 + 2u < o4n) {
+    storeW(base + (g2 * 4u + 0u) * rowStride + c0, a200);
+    storeW(base + (g2 * 4u + 1u) * rowStride + c0, a201);
+    storeW(base + (g2 * 4u + 2u) * rowStride + c0, a202);
+    storeW(base + (g2 * 4u + 3u) * rowStride + c0, a203);
+    if (hasC1) {
+      storeW(base + (g2 * 4u + 0u) * rowStride + c1, a210);
+      storeW(base + (g2 * 4u + 1u) * rowStride + c1, a211);
+      storeW(base + (g2 * 4u + 2u) * rowStride + c1, a212);
+      storeW(base + (g2 * 4u + 3u) * rowStride + c1, a213);
+    }
+  }
+  if (g0 + 3u < o4n) {
+    storeW(base + (g3 * 4u + 0u) * rowStride + c0, a300);
+    storeW(base + (g3 * 4u + 1u) * rowStride + c0, a301);
+    storeW(base + (g3 * 4u + 2u) * rowStride + c0, a302);
+    storeW(base + (g3 * 4u + 3u) * rowStride + c0, a303);
+    if (hasC1) {
+      storeW(base + (g3 * 4u + 0u) * rowStride + c1, a310);
+      storeW(base + (g3 * 4u + 1u) * rowStride + c1, a311);
+      storeW(base + (g3 * 4u + 2u) * rowStride + c1, a312);
+      storeW(base + (g3 * 4u + 3u) * rowStride + c1, a313);
     }
   }
 }

@@ -7,11 +7,11 @@
 //
 // Cost, bounded (TuneOptions.budgetMs/budgetSteps): candidates are built and run once rank by
 // rank (every task's default, then every task's second candidate, …) while within the budget,
-// then timed in rounds — one of every candidate still in the race, up to two more of the close
-// ones while within the budget. Each round is one submission with one timestamped pass per
-// candidate, repeated until a pass takes ≥ 1 ms, so on a GPU (microsecond kernels) tuning a model
-// costs a few hundred ms plus compiling; on a CPU emulation the budget (a few training steps'
-// time) decides how many candidates get compared.
+// then timed in rounds — one of every candidate still in the race, up to four more of the close
+// ones while within the budget (each candidate's best round counts). Each round is one submission
+// with one timestamped pass per candidate, repeated until a pass takes ≥ 1 ms, so on a GPU
+// (microsecond kernels) tuning a model costs a few hundred ms plus compiling; on a CPU emulation
+// the budget (a few training steps' time) decides how many candidates get compared.
 import type { GpuContext } from '../gpu/device';
 import type { Encodable } from '../gpu/dispatch';
 import { timePasses } from '../gpu/timing';
@@ -84,7 +84,7 @@ export interface TuningRecord {
 
 export interface TuneOptions {
   /**
-   * Time allowed (ms): the larger of budgetMs (default 1000) and budgetSteps (default 4) × the
+   * Time allowed (ms): the larger of budgetMs (default 2000) and budgetSteps (default 4) × the
    * time of the default kernels of all tasks (about a training step's convolutions). Candidate
    * ranks that would start later are not timed; rounds that would end later do not run.
    */
@@ -95,13 +95,13 @@ export interface TuneOptions {
   store?: TuningStore;
   /** Prefix of the store key: what the tasks belong to ("reference b8"). */
   scope?: string;
-  /** Timed rounds at most (default 3; more for careful comparisons on a busy machine). */
+  /** Timed rounds at most (default 5: the minimum over rounds resists a busy machine). */
   maxRounds?: number;
 }
 
 const MIN_PASS_MS = 1;
 const MAX_REPS = 32;
-const MAX_ROUNDS = 3;
+const MAX_ROUNDS = 5;
 /** Candidates slower than this × the best of their task are not timed again. */
 const PRUNE = 2;
 /** What a first use may add to the warm-up run (a compile at the first dispatch): ms. */
@@ -211,7 +211,7 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
     // Rank by rank (every task's default, then every task's second candidate, …): built (compiled)
     // and run once. The defaults' time sets the budget; later ranks start only within it, so a
     // slow device compares fewer candidates rather than tuning for minutes.
-    let budget = opts.budgetMs ?? 1000;
+    let budget = opts.budgetMs ?? 2000;
     const ranks = Math.max(...tasks.map((t) => t.candidates.length));
     let untimed = 0;
     for (let rank = 0; rank < ranks; rank++) {

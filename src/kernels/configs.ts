@@ -20,7 +20,7 @@ export type ConvInputKernel = ConvKernel | { kind: 'flipped'; via: ConvKernel };
 
 /** Conv weight gradient: the batch (direct) or the output pixels (tiled) split into partial sums. */
 export type ConvWeightKernel =
-  | { kind: 'direct'; wg: number; minInvocations: number; c8?: boolean }
+  | { kind: 'direct'; wg: number; minInvocations: number; c8?: boolean; o16?: boolean }
   | { kind: 'tiled'; bm: TileSize; bn: TileSize; targetInvocations: number };
 
 /** Dense matmul without transposes (K, N multiples of 4); other shapes always run matmul.wgsl. */
@@ -48,10 +48,12 @@ export const FIXED = {
 };
 
 /**
- * What the tuner times, per family (2–4 each, FIXED first): today's shape, the same kernel with a
- * larger workgroup or more parallel work (what a wider CPU or a GPU wants from it), and the
- * tiled kernel with 64- and 256-invocation workgroups. The split-K weight gradient aims at a
- * number of invocations in flight: 8k fills a laptop GPU, 32k a large one; a CPU wants fewer.
+ * What the tuner times, per family (4 each, FIXED first, in the order the tuner's budget reaches
+ * them): today's shape; variants of the direct kernels that do more work per invocation or per
+ * workgroup (an 8- or 16-filter weight-gradient tile, the input gradient run as a forward
+ * convolution on flipped weights — what a CPU emulation rewards, and harmless to offer a GPU); the
+ * tiled kernels with 64- and 256-invocation workgroups (what GPUs reward). The tiled weight
+ * gradient splits the pixels until about 32k invocations are in flight: enough for a large GPU.
  */
 export const CANDIDATES = {
   forward: [FIXED.conv.forward, { kind: 'direct', wg: 64 }, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as ConvKernel[],
@@ -63,8 +65,8 @@ export const CANDIDATES = {
   ] as ConvInputKernel[],
   backwardWeight: [
     FIXED.conv.backwardWeight,
+    { kind: 'direct', wg: 16, minInvocations: 1024, o16: true },
     { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
-    { kind: 'tiled', bm: 32, bn: 32, targetInvocations: 8192 },
     { kind: 'tiled', bm: 64, bn: 64, targetInvocations: 32768 },
   ] as ConvWeightKernel[],
   matmul: [FIXED.matmul, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as MatmulKernel[],
@@ -89,7 +91,7 @@ export const KERNEL_SETS: Record<'fixed' | 'tiled' | 'tiled-large' | 'alternate'
   alternate: {
     forward: { kind: 'direct', wg: 64 },
     backwardInput: { kind: 'flipped', via: { kind: 'direct', wg: 16 } },
-    backwardWeight: { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
+    backwardWeight: { kind: 'direct', wg: 16, minInvocations: 1024, o16: true },
   },
 };
 
@@ -103,7 +105,7 @@ export function kernelName(k: ConvInputKernel | ConvWeightKernel | MatmulKernel)
     const target = 'targetInvocations' in k ? ` ≥${k.targetInvocations / 1024}k` : '';
     return `tiled ${k.bm}×${k.bn} (${tiledWorkgroup(k)})${target}`;
   }
-  const extra = 'rb' in k ? ` rb${k.rb}` : 'minInvocations' in k ? `${k.c8 ? ' 8×8' : ''} ≥${k.minInvocations / 1024}k` : '';
+  const extra = 'rb' in k ? ` rb${k.rb}` : 'minInvocations' in k ? `${k.o16 ? ' 16×8' : k.c8 ? ' 8×8' : ''} ≥${k.minInvocations / 1024}k` : '';
   return `direct wg${k.wg}${extra}`;
 }
 

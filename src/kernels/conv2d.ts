@@ -172,7 +172,7 @@ export function prepareConv2dBackwardInput(ctx: GpuContext, a: ConvBackwardInput
  * dx as the forward convolution of dy (channels O → C) with wf[c, ky, kx, o] = w[o, K−1−ky, K−1−kx, c]
  * and padding K−1−pad (stride 1, square kernels): a flip pass into a buffer of its own, then `via`.
  */
-function flippedBackwardInput(ctx: GpuContext, a: ConvBackwardInputArgs, via: ConvKernel, label: string): Encodable {
+function flippedBackwardInput(ctx: GpuContext, a: ConvBackwardInputArgs, via: ConvKernel, label: string): Encodable & { label: string } {
   const d = a.dims;
   const { oh, ow } = convOutDims(d);
   const wsize = d.o * d.kh * d.kw * d.c;
@@ -192,6 +192,7 @@ function flippedBackwardInput(ctx: GpuContext, a: ConvBackwardInputArgs, via: Co
   });
   const seq = new Sequence([flip, fwd]);
   return {
+    label,
     encode: (pass) => seq.encode(pass),
     destroy: () => {
       seq.destroy();
@@ -217,8 +218,14 @@ export interface ConvBackwardWeightArgs {
   label?: string;
 }
 
+/** Invocations per split of the direct weight gradient: one per register tile of dw. */
+function directWeightTiles(d: ConvDims, k: Extract<ConvWeightKernel, { kind: 'direct' }>): number {
+  const [fo, fc] = k.o16 ? [16, 8] : k.c8 ? [8, 8] : [8, 4];
+  return Math.ceil(d.o / fo) * d.kh * d.kw * Math.ceil(d.c / fc);
+}
+
 /** dw[o, ky, kx, c] = Σ_{n, oy, ox} dy[n, oy, ox, o] · x[n, oy·s − p + ky, ox·s − p + kx, c]. */
-export function prepareConv2dBackwardWeight(ctx: GpuContext, a: ConvBackwardWeightArgs): Encodable {
+export function prepareConv2dBackwardWeight(ctx: GpuContext, a: ConvBackwardWeightArgs): Encodable & { label?: string } {
   const d = a.dims;
   const label = a.label ?? 'conv2d.backward_weight';
   const { oh, ow } = convOutDims(d);
@@ -246,7 +253,7 @@ export function prepareConv2dBackwardWeight(ctx: GpuContext, a: ConvBackwardWeig
     perSplit = Math.ceil(npix / Math.max(1, wanted) / 16) * 16;
     splits = Math.ceil(npix / perSplit);
   } else {
-    const tiles = Math.ceil(d.o / 8) * d.kh * d.kw * Math.ceil(d.c / (k.c8 ? 8 : 4));
+    const tiles = directWeightTiles(d, k);
     const wanted = a.splits ?? Math.ceil(k.minInvocations / tiles);
     perSplit = Math.ceil(d.n / Math.max(1, Math.min(d.n, wanted)));
     splits = Math.ceil(d.n / perSplit);
@@ -261,11 +268,11 @@ export function prepareConv2dBackwardWeight(ctx: GpuContext, a: ConvBackwardWeig
     : new Dispatch(ctx, {
       label,
       code,
-      entryPoint: k.c8 ? 'backward_weight_c8' : 'backward_weight',
+      entryPoint: k.o16 ? 'backward_weight_o16' : k.c8 ? 'backward_weight_c8' : 'backward_weight',
       constants: { WG: k.wg, STRIDE: d.stride },
       buffers: [a.x, a.dy, out],
       uniforms: u,
-      workgroups: [Math.ceil((Math.ceil(d.o / 8) * d.kh * d.kw * Math.ceil(d.c / (k.c8 ? 8 : 4)) * splits) / k.wg)],
+      workgroups: [Math.ceil((directWeightTiles(d, k) * splits) / k.wg)],
     });
   if (!partials) return partial;
   const reduce = new Dispatch(ctx, {
@@ -279,6 +286,7 @@ export function prepareConv2dBackwardWeight(ctx: GpuContext, a: ConvBackwardWeig
   });
   const seq = new Sequence([partial, reduce]);
   return {
+    label,
     encode: (pass) => seq.encode(pass),
     destroy: () => {
       seq.destroy();

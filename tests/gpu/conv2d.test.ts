@@ -42,6 +42,8 @@ const inputKernels = unique<ConvInputKernel>([...CANDIDATES.backwardInput, ...ti
 // Tiled weight gradients with a target of 1 invocation: one split unless `splits` says otherwise.
 const weightKernels = unique<ConvWeightKernel>([
   ...CANDIDATES.backwardWeight,
+  { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
+  { kind: 'direct', wg: 64, minInvocations: 2048, o16: true },
   ...tiles.map(([bm, bn]): ConvWeightKernel => ({ kind: 'tiled', bm, bn, targetInvocations: 1 })),
 ]);
 
