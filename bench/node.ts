@@ -18,8 +18,10 @@ export interface NodeCaseResult {
   ms?: number;
   runs?: number;
   gflops?: number;
-  /** The configuration every kernel had before tuning, timed in the same process. */
-  fixed?: { ms: number; runs: number };
+  /** The configuration every kernel had before tuning, timed in the same process, alternately with the tuned runs. */
+  fixed?: { ms: number; runs: number; cpuMs?: number };
+  /** Median process CPU time of a tuned run (ms): on these CPU emulations, the work, less disturbed by other jobs than ms. */
+  cpuMs?: number;
   /** The tuned configuration in words, and what tuning took (not part of ms). */
   config?: string;
   tuningMs?: number;
@@ -54,10 +56,11 @@ for (const c of cases) {
     const flops = caseFlops(c).ours;
     const r: NodeCaseResult = {
       id: c.id, ms: ours.ms, runs: ours.runs, gflops: flops === undefined ? undefined : flops / ours.ms / 1e6,
-      fixed: { ms: fixed.ms, runs: fixed.runs }, config: ours.config, tuningMs: ours.tuningMs,
+      fixed: { ms: fixed.ms, runs: fixed.runs, cpuMs: fixed.cpuMs }, cpuMs: ours.cpuMs, config: ours.config, tuningMs: ours.tuningMs,
       model: c.kind === 'sparse_matmul' ? sparseModel(c) : undefined,
     };
-    let line = `tuned ${ours.ms.toFixed(0)} ms, fixed ${fixed.ms.toFixed(0)} ms (${(fixed.ms / ours.ms).toFixed(2)}×; tuning ${(ours.tuningMs / 1000).toFixed(1)} s: ${ours.config})`;
+    const cpu = ours.cpuMs && fixed.cpuMs ? `; CPU ${ours.cpuMs.toFixed(0)} vs ${fixed.cpuMs.toFixed(0)} ms, ${(fixed.cpuMs / ours.cpuMs).toFixed(2)}×` : '';
+    let line = `tuned ${ours.ms.toFixed(0)} ms, fixed ${fixed.ms.toFixed(0)} ms (${(fixed.ms / ours.ms).toFixed(2)}×${cpu}; tuning ${(ours.tuningMs / 1000).toFixed(1)} s: ${ours.config})`;
     if (baselineKind(c) === 'ours') {
       const base = await runOurs(ctx, c, 'baseline');
       r.baseline = { ms: base.ms, runs: base.runs };

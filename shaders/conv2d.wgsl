@@ -7,8 +7,10 @@
 //   backward_weight:  dw[o,ky,kx,c] one invocation per 8 output channels × 4 input channels of one
 //                     (ky, kx), summing over the images of one split (split s covers images
 //                     [s·n_per_split, …)); splits > 1 write partial sums that reduce_splits adds.
-//   backward_weight_c8: the same with 8 output × 8 input channels per invocation;
-//   backward_weight_o16: with 16 output × 8 input channels.
+//   forward_wide:     the forward with 16 output pixels × 16 filters per invocation;
+//   backward_weight_wide: the weight gradient with 16 output × 8 or 16 input channels per
+//                     invocation. The wide kernels do fewer loads per multiply-add: what CPU
+//                     emulations reward; the autotuner decides per device.
 //   flip_weights:     the weights of the input gradient as a forward convolution (see there).
 // Buffers: in0 = x (forward, weight grad) or dy (input grad); in1 = w (forward, input grad) or dy
 // (weight grad); out = y, dx or dw (or the split partials).
@@ -18,6 +20,8 @@
 // by the stride are by a constant. GPU-shaped variants with workgroup-memory tiles: conv2d_tiled.wgsl.
 override WG: u32 = 64u;
 override STRIDE: u32 = 1u;
+// backward_weight_wide: input-channel vec4s per invocation (2 or 4).
+override WCG: u32 = 4u;
 
 struct Params {
   N: u32, H: u32, W: u32, C: u32,
@@ -44,8 +48,10 @@ fn inPixel(i: u32) -> vec3<u32> {
 fn inputBase(q: vec3<u32>, ky: u32, kx: u32) -> i32 {
   let iy = i32(q.y * STRIDE + ky) - i32(p.pad);
   let ix = i32(q.z * STRIDE + kx) - i32(p.pad);
-  if (iy < 0 || ix < 0 || iy >= i32(p.H) || ix >= i32(p.W)) { return -1; }
-  return i32(((q.x * p.H + u32(iy)) * p.W + u32(ix)) * (p.C / 4u));
+  // Branch-free: with an early return here, inlined 16 times in a loop (forward_wide),
+  // SwiftShader's compiler takes minutes.
+  let inside = (iy >= 0) & (ix >= 0) & (iy < i32(p.H)) & (ix < i32(p.W));
+  return select(-1, i32(((q.x * p.H + u32(iy)) * p.W + u32(ix)) * (p.C / 4u)), inside);
 }
 
 // vec4 index of dy[n, oy, ox, 0] that input pixel q reaches through tap (ky, kx); -1 if none
@@ -135,6 +141,140 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   if (p0 + 3u < npix) {
     out[(p0 + 3u) * o4n + oa] = a3;
     if (oa + 1u < o4n) { out[(p0 + 3u) * o4n + oa + 1u] = b3; }
+  }
+}
+
+// forward with 16 output pixels × 16 filters per invocation (filter groups g0 … g0+3, clamped past
+// O and not stored): each vec4 of weights loaded serves 16 pixels and each vec4 of x 16 filters,
+// so a CPU emulation, which pays per lane for every load, does about half the loads per
+// multiply-add. Pixel i's sums are a_i, one column per group of 4 filters.
+@compute @workgroup_size(WG)
+fn forward_wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) lid: u32) {
+  let o4n = p.O / 4u;
+  let ogn = (o4n + 3u) / 4u;
+  let c4n = p.C / 4u;
+  let npix = p.N * p.OH * p.OW;
+  let t = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (t >= ((npix + 15u) / 16u) * ogn) { return; }
+  let g0 = (t % ogn) * 4u;
+  let p0 = (t / ogn) * 16u;
+  let wstride = p.KH * p.KW * c4n;
+  // First weight row (vec4 units, tap 0) of each group's first filter; rows of a group are wstride apart.
+  let r0 = min(g0, o4n - 1u) * 4u * wstride;
+  let r1 = min(g0 + 1u, o4n - 1u) * 4u * wstride;
+  let r2 = min(g0 + 2u, o4n - 1u) * 4u * wstride;
+  let r3 = min(g0 + 3u, o4n - 1u) * 4u * wstride;
+  let q0 = outPixel(min(p0 + 0u, npix - 1u));
+  let q1 = outPixel(min(p0 + 1u, npix - 1u));
+  let q2 = outPixel(min(p0 + 2u, npix - 1u));
+  let q3 = outPixel(min(p0 + 3u, npix - 1u));
+  let q4 = outPixel(min(p0 + 4u, npix - 1u));
+  let q5 = outPixel(min(p0 + 5u, npix - 1u));
+  let q6 = outPixel(min(p0 + 6u, npix - 1u));
+  let q7 = outPixel(min(p0 + 7u, npix - 1u));
+  let q8 = outPixel(min(p0 + 8u, npix - 1u));
+  let q9 = outPixel(min(p0 + 9u, npix - 1u));
+  let q10 = outPixel(min(p0 + 10u, npix - 1u));
+  let q11 = outPixel(min(p0 + 11u, npix - 1u));
+  let q12 = outPixel(min(p0 + 12u, npix - 1u));
+  let q13 = outPixel(min(p0 + 13u, npix - 1u));
+  let q14 = outPixel(min(p0 + 14u, npix - 1u));
+  let q15 = outPixel(min(p0 + 15u, npix - 1u));
+  var a0 = mat4x4<f32>();
+  var a1 = mat4x4<f32>();
+  var a2 = mat4x4<f32>();
+  var a3 = mat4x4<f32>();
+  var a4 = mat4x4<f32>();
+  var a5 = mat4x4<f32>();
+  var a6 = mat4x4<f32>();
+  var a7 = mat4x4<f32>();
+  var a8 = mat4x4<f32>();
+  var a9 = mat4x4<f32>();
+  var a10 = mat4x4<f32>();
+  var a11 = mat4x4<f32>();
+  var a12 = mat4x4<f32>();
+  var a13 = mat4x4<f32>();
+  var a14 = mat4x4<f32>();
+  var a15 = mat4x4<f32>();
+  for (var ky = 0u; ky < p.KH; ky++) {
+    for (var kx = 0u; kx < p.KW; kx++) {
+      let s0 = inputBase(q0, ky, kx);
+      let s1 = inputBase(q1, ky, kx);
+      let s2 = inputBase(q2, ky, kx);
+      let s3 = inputBase(q3, ky, kx);
+      let s4 = inputBase(q4, ky, kx);
+      let s5 = inputBase(q5, ky, kx);
+      let s6 = inputBase(q6, ky, kx);
+      let s7 = inputBase(q7, ky, kx);
+      let s8 = inputBase(q8, ky, kx);
+      let s9 = inputBase(q9, ky, kx);
+      let s10 = inputBase(q10, ky, kx);
+      let s11 = inputBase(q11, ky, kx);
+      let s12 = inputBase(q12, ky, kx);
+      let s13 = inputBase(q13, ky, kx);
+      let s14 = inputBase(q14, ky, kx);
+      let s15 = inputBase(q15, ky, kx);
+      let tap = (ky * p.KW + kx) * c4n;
+      for (var c = 0u; c < c4n; c++) {
+        let k = tap + c;
+        let m0 = filters4(r0 + k, wstride);
+        let m1 = filters4(r1 + k, wstride);
+        let m2 = filters4(r2 + k, wstride);
+        let m3 = filters4(r3 + k, wstride);
+        a0 += groups4(m0, m1, m2, m3, load0(s0, c));
+        a1 += groups4(m0, m1, m2, m3, load0(s1, c));
+        a2 += groups4(m0, m1, m2, m3, load0(s2, c));
+        a3 += groups4(m0, m1, m2, m3, load0(s3, c));
+        a4 += groups4(m0, m1, m2, m3, load0(s4, c));
+        a5 += groups4(m0, m1, m2, m3, load0(s5, c));
+        a6 += groups4(m0, m1, m2, m3, load0(s6, c));
+        a7 += groups4(m0, m1, m2, m3, load0(s7, c));
+        a8 += groups4(m0, m1, m2, m3, load0(s8, c));
+        a9 += groups4(m0, m1, m2, m3, load0(s9, c));
+        a10 += groups4(m0, m1, m2, m3, load0(s10, c));
+        a11 += groups4(m0, m1, m2, m3, load0(s11, c));
+        a12 += groups4(m0, m1, m2, m3, load0(s12, c));
+        a13 += groups4(m0, m1, m2, m3, load0(s13, c));
+        a14 += groups4(m0, m1, m2, m3, load0(s14, c));
+        a15 += groups4(m0, m1, m2, m3, load0(s15, c));
+      }
+    }
+  }
+  storeWide(p0 + 0u, npix, g0, a0);
+  storeWide(p0 + 1u, npix, g0, a1);
+  storeWide(p0 + 2u, npix, g0, a2);
+  storeWide(p0 + 3u, npix, g0, a3);
+  storeWide(p0 + 4u, npix, g0, a4);
+  storeWide(p0 + 5u, npix, g0, a5);
+  storeWide(p0 + 6u, npix, g0, a6);
+  storeWide(p0 + 7u, npix, g0, a7);
+  storeWide(p0 + 8u, npix, g0, a8);
+  storeWide(p0 + 9u, npix, g0, a9);
+  storeWide(p0 + 10u, npix, g0, a10);
+  storeWide(p0 + 11u, npix, g0, a11);
+  storeWide(p0 + 12u, npix, g0, a12);
+  storeWide(p0 + 13u, npix, g0, a13);
+  storeWide(p0 + 14u, npix, g0, a14);
+  storeWide(p0 + 15u, npix, g0, a15);
+}
+
+// Rows are 4 filters' weights at one tap and 4 channels: filters4(i, s) · x = their 4 dot products.
+fn filters4(i: u32, s: u32) -> mat4x4<f32> {
+  return transpose(mat4x4<f32>(in1[i], in1[i + s], in1[i + 2u * s], in1[i + 3u * s]));
+}
+
+// Column j: the 4 sums of filter group j for input vec4 x.
+fn groups4(m0: mat4x4<f32>, m1: mat4x4<f32>, m2: mat4x4<f32>, m3: mat4x4<f32>, x: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(m0 * x, m1 * x, m2 * x, m3 * x);
+}
+
+// y[pix, groups g0 … g0+3] from the columns of a; groups past O are not stored.
+fn storeWide(pix: u32, npix: u32, g0: u32, a: mat4x4<f32>) {
+  let o4n = p.O / 4u;
+  if (pix >= npix) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    if (g0 + j < o4n) { out[pix * o4n + g0 + j] = a[j]; }
   }
 }
 
@@ -277,47 +417,40 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   }
 }
 
-// backward_weight with a wider register tile: 8 output channels × 8 input channels (two vec4s of
-// channels c8·8 … c8·8+7), so each pixel's 2 loads of dy serve 64 multiply-adds instead of 32.
-// Same splits and partial sums as backward_weight; for C = 8k + 4 the second vec4 of the last
-// channel block is clamped and not stored.
+// backward_weight with 16 output × 4·WCG input channels per invocation (WCG = 2 or 4; groups past
+// O or C clamped, not stored): each pixel's 4 vec4 loads of dy and WCG of x serve 64·WCG
+// multiply-adds. a<g><c> holds output channels 4·g … 4·g+3 (columns) × input channels 4·c … 4·c+3
+// of the invocation's groups; with WCG = 2 the code for groups 2 and 3 folds away.
 @compute @workgroup_size(WG)
-fn backward_weight_c8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                      @builtin(local_invocation_index) lid: u32) {
-  let o8n = (p.O + 7u) / 8u;
+fn backward_weight_wide(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                        @builtin(local_invocation_index) lid: u32) {
   let c4n = p.C / 4u;
-  let c8n = (c4n + 1u) / 2u;
   let o4n = p.O / 4u;
+  let cgn = (c4n + WCG - 1u) / WCG;
+  let ogn = (o4n + 3u) / 4u;
   let taps = p.KH * p.KW;
-  let tiles = o8n * taps * c8n;
+  let tiles = ogn * taps * cgn;
   let t = (wid.x + wid.y * nwg.x) * WG + lid;
   if (t >= tiles * p.splits) { return; }
   let split = t / tiles;
   let r = t % tiles;
-  let ca = (r % c8n) * 2u;
-  let cb = min(ca + 1u, c4n - 1u);
-  let tap = (r / c8n) % taps;
-  let o8 = r / (c8n * taps);
+  let cb = (r % cgn) * WCG;
+  let tap = (r / cgn) % taps;
+  let gb = (r / (cgn * taps)) * 4u;
+  let c0 = min(cb + 0u, c4n - 1u);
+  let c1 = min(cb + 1u, c4n - 1u);
+  let c2 = min(cb + 2u, c4n - 1u);
+  let c3 = min(cb + 3u, c4n - 1u);
+  let g0 = min(gb + 0u, o4n - 1u);
+  let g1 = min(gb + 1u, o4n - 1u);
+  let g2 = min(gb + 2u, o4n - 1u);
+  let g3 = min(gb + 3u, o4n - 1u);
   let ky = tap / p.KW;
   let kx = tap % p.KW;
-  let oa = o8 * 2u;
-  let ob = min(oa + 1u, o4n - 1u);
-  var a0 = vec4<f32>(0.0);
-  var a1 = vec4<f32>(0.0);
-  var a2 = vec4<f32>(0.0);
-  var a3 = vec4<f32>(0.0);
-  var a4 = vec4<f32>(0.0);
-  var a5 = vec4<f32>(0.0);
-  var a6 = vec4<f32>(0.0);
-  var a7 = vec4<f32>(0.0);
-  var b0 = vec4<f32>(0.0);
-  var b1 = vec4<f32>(0.0);
-  var b2 = vec4<f32>(0.0);
-  var b3 = vec4<f32>(0.0);
-  var b4 = vec4<f32>(0.0);
-  var b5 = vec4<f32>(0.0);
-  var b6 = vec4<f32>(0.0);
-  var b7 = vec4<f32>(0.0);
+  var a00 = mat4x4<f32>(); var a01 = mat4x4<f32>(); var a02 = mat4x4<f32>(); var a03 = mat4x4<f32>();
+  var a10 = mat4x4<f32>(); var a11 = mat4x4<f32>(); var a12 = mat4x4<f32>(); var a13 = mat4x4<f32>();
+  var a20 = mat4x4<f32>(); var a21 = mat4x4<f32>(); var a22 = mat4x4<f32>(); var a23 = mat4x4<f32>();
+  var a30 = mat4x4<f32>(); var a31 = mat4x4<f32>(); var a32 = mat4x4<f32>(); var a33 = mat4x4<f32>();
   let n0 = split * p.n_per_split;
   let n1 = min(n0 + p.n_per_split, p.N);
   let kxp = i32(kx) - i32(p.pad);
@@ -325,233 +458,84 @@ fn backward_weight_c8(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
   let oxlo = u32(max(0, (-kxp + st - 1) / st));
   let oxhi = u32(clamp((i32(p.W) - kxp + st - 1) / st, 0, i32(p.OW)));
   let xstep = STRIDE * c4n;
-  let cd = cb - ca;
   for (var n = n0; n < n1; n++) {
     for (var oy = 0u; oy < p.OH; oy++) {
       let iy = i32(oy * STRIDE + ky) - i32(p.pad);
       if (iy < 0 || iy >= i32(p.H) || oxlo >= oxhi) { continue; }
-      var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n + ca;
+      var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n;
       var gi = ((n * p.OH + oy) * p.OW + oxlo) * o4n;
       for (var ox = oxlo; ox < oxhi; ox++) {
-        let xa = in0[xi];
-        let xb = in0[xi + cd];
-        let da = in1[gi + oa];
-        let db = in1[gi + ob];
-        a0 += da.x * xa;
-        a1 += da.y * xa;
-        a2 += da.z * xa;
-        a3 += da.w * xa;
-        a4 += db.x * xa;
-        a5 += db.y * xa;
-        a6 += db.z * xa;
-        a7 += db.w * xa;
-        b0 += da.x * xb;
-        b1 += da.y * xb;
-        b2 += da.z * xb;
-        b3 += da.w * xb;
-        b4 += db.x * xb;
-        b5 += db.y * xb;
-        b6 += db.z * xb;
-        b7 += db.w * xb;
-        xi += xstep;
-        gi += o4n;
-      }
-    }
-  }
-  let rowStride = taps * c4n;
-  let base = split * p.O * rowStride + tap * c4n;
-  let o = oa * 4u;
-  let hasB = ca + 1u < c4n;
-  storeW(base + o * rowStride + ca, a0);
-  storeW(base + (o + 1u) * rowStride + ca, a1);
-  storeW(base + (o + 2u) * rowStride + ca, a2);
-  storeW(base + (o + 3u) * rowStride + ca, a3);
-  if (hasB) {
-    storeW(base + o * rowStride + cb, b0);
-    storeW(base + (o + 1u) * rowStride + cb, b1);
-    storeW(base + (o + 2u) * rowStride + cb, b2);
-    storeW(base + (o + 3u) * rowStride + cb, b3);
-  }
-  if (oa + 1u < o4n) {
-    storeW(base + (o + 4u) * rowStride + ca, a4);
-    storeW(base + (o + 5u) * rowStride + ca, a5);
-    storeW(base + (o + 6u) * rowStride + ca, a6);
-    storeW(base + (o + 7u) * rowStride + ca, a7);
-    if (hasB) {
-      storeW(base + (o + 4u) * rowStride + cb, b4);
-      storeW(base + (o + 5u) * rowStride + cb, b5);
-      storeW(base + (o + 6u) * rowStride + cb, b6);
-      storeW(base + (o + 7u) * rowStride + cb, b7);
-    }
-  }
-}
-
-// backward_weight with 16 output channels × 8 input channels per invocation: each pixel's 4 loads
-// of dy and 2 of x serve 128 multiply-adds. Same splits and partial sums as backward_weight;
-// groups past O or C are clamped and not stored.
-@compute @workgroup_size(WG)
-fn backward_weight_o16(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                       @builtin(local_invocation_index) lid: u32) {
-  let c4n = p.C / 4u;
-  let o4n = p.O / 4u;
-  let c8n = (c4n + 1u) / 2u;
-  let o16n = (o4n + 3u) / 4u;
-  let taps = p.KH * p.KW;
-  let tiles = o16n * taps * c8n;
-  let t = (wid.x + wid.y * nwg.x) * WG + lid;
-  if (t >= tiles * p.splits) { return; }
-  let split = t / tiles;
-  let r = t % tiles;
-  let c0 = (r % c8n) * 2u;
-  let c1 = min(c0 + 1u, c4n - 1u);
-  let tap = (r / c8n) % taps;
-  let g0 = (r / (c8n * taps)) * 4u;
-  let g1 = min(g0 + 1u, o4n - 1u);
-  let g2 = min(g0 + 2u, o4n - 1u);
-  let g3 = min(g0 + 3u, o4n - 1u);
-  let ky = tap / p.KW;
-  let kx = tap % p.KW;
-  var a000 = vec4<f32>(0.0);
-  var a001 = vec4<f32>(0.0);
-  var a002 = vec4<f32>(0.0);
-  var a003 = vec4<f32>(0.0);
-  var a010 = vec4<f32>(0.0);
-  var a011 = vec4<f32>(0.0);
-  var a012 = vec4<f32>(0.0);
-  var a013 = vec4<f32>(0.0);
-  var a100 = vec4<f32>(0.0);
-  var a101 = vec4<f32>(0.0);
-  var a102 = vec4<f32>(0.0);
-  var a103 = vec4<f32>(0.0);
-  var a110 = vec4<f32>(0.0);
-  var a111 = vec4<f32>(0.0);
-  var a112 = vec4<f32>(0.0);
-  var a113 = vec4<f32>(0.0);
-  var a200 = vec4<f32>(0.0);
-  var a201 = vec4<f32>(0.0);
-  var a202 = vec4<f32>(0.0);
-  var a203 = vec4<f32>(0.0);
-  var a210 = vec4<f32>(0.0);
-  var a211 = vec4<f32>(0.0);
-  var a212 = vec4<f32>(0.0);
-  var a213 = vec4<f32>(0.0);
-  var a300 = vec4<f32>(0.0);
-  var a301 = vec4<f32>(0.0);
-  var a302 = vec4<f32>(0.0);
-  var a303 = vec4<f32>(0.0);
-  var a310 = vec4<f32>(0.0);
-  var a311 = vec4<f32>(0.0);
-  var a312 = vec4<f32>(0.0);
-  var a313 = vec4<f32>(0.0);
-  let n0 = split * p.n_per_split;
-  let n1 = min(n0 + p.n_per_split, p.N);
-  let kxp = i32(kx) - i32(p.pad);
-  let st = i32(STRIDE);
-  let oxlo = u32(max(0, (-kxp + st - 1) / st));
-  let oxhi = u32(clamp((i32(p.W) - kxp + st - 1) / st, 0, i32(p.OW)));
-  let xstep = STRIDE * c4n;
-  let cd = c1 - c0;
-  for (var n = n0; n < n1; n++) {
-    for (var oy = 0u; oy < p.OH; oy++) {
-      let iy = i32(oy * STRIDE + ky) - i32(p.pad);
-      if (iy < 0 || iy >= i32(p.H) || oxlo >= oxhi) { continue; }
-      var xi = ((n * p.H + u32(iy)) * p.W + u32(i32(oxlo) * st + kxp)) * c4n + c0;
-      var gi = ((n * p.OH + oy) * p.OW + oxlo) * o4n;
-      for (var ox = oxlo; ox < oxhi; ox++) {
-        let x0 = in0[xi];
-        let x1 = in0[xi + cd];
+        let x0 = in0[xi + c0];
+        let x1 = in0[xi + c1];
+        var x2 = vec4<f32>(0.0);
+        var x3 = vec4<f32>(0.0);
+        if (WCG == 4u) {
+          x2 = in0[xi + c2];
+          x3 = in0[xi + c3];
+        }
         let d0 = in1[gi + g0];
         let d1 = in1[gi + g1];
         let d2 = in1[gi + g2];
         let d3 = in1[gi + g3];
-        a000 += d0.x * x0;
-        a001 += d0.y * x0;
-        a002 += d0.z * x0;
-        a003 += d0.w * x0;
-        a010 += d0.x * x1;
-        a011 += d0.y * x1;
-        a012 += d0.z * x1;
-        a013 += d0.w * x1;
-        a100 += d1.x * x0;
-        a101 += d1.y * x0;
-        a102 += d1.z * x0;
-        a103 += d1.w * x0;
-        a110 += d1.x * x1;
-        a111 += d1.y * x1;
-        a112 += d1.z * x1;
-        a113 += d1.w * x1;
-        a200 += d2.x * x0;
-        a201 += d2.y * x0;
-        a202 += d2.z * x0;
-        a203 += d2.w * x0;
-        a210 += d2.x * x1;
-        a211 += d2.y * x1;
-        a212 += d2.z * x1;
-        a213 += d2.w * x1;
-        a300 += d3.x * x0;
-        a301 += d3.y * x0;
-        a302 += d3.z * x0;
-        a303 += d3.w * x0;
-        a310 += d3.x * x1;
-        a311 += d3.y * x1;
-        a312 += d3.z * x1;
-        a313 += d3.w * x1;
+        a00 += outer(d0, x0);
+        a01 += outer(d0, x1);
+        if (WCG == 4u) {
+          a02 += outer(d0, x2);
+          a03 += outer(d0, x3);
+        }
+        a10 += outer(d1, x0);
+        a11 += outer(d1, x1);
+        if (WCG == 4u) {
+          a12 += outer(d1, x2);
+          a13 += outer(d1, x3);
+        }
+        a20 += outer(d2, x0);
+        a21 += outer(d2, x1);
+        if (WCG == 4u) {
+          a22 += outer(d2, x2);
+          a23 += outer(d2, x3);
+        }
+        a30 += outer(d3, x0);
+        a31 += outer(d3, x1);
+        if (WCG == 4u) {
+          a32 += outer(d3, x2);
+          a33 += outer(d3, x3);
+        }
         xi += xstep;
         gi += o4n;
       }
     }
   }
-  let rowStride = taps * c4n;
-  let base = split * p.O * rowStride + tap * c4n;
-  let hasC1 = c0 + 1u < c4n;
-  {
-    storeW(base + (g0 * 4u + 0u) * rowStride + c0, a000);
-    storeW(base + (g0 * 4u + 1u) * rowStride + c0, a001);
-    storeW(base + (g0 * 4u + 2u) * rowStride + c0, a002);
-    storeW(base + (g0 * 4u + 3u) * rowStride + c0, a003);
-    if (hasC1) {
-      storeW(base + (g0 * 4u + 0u) * rowStride + c1, a010);
-      storeW(base + (g0 * 4u + 1u) * rowStride + c1, a011);
-      storeW(base + (g0 * 4u + 2u) * rowStride + c1, a012);
-      storeW(base + (g0 * 4u + 3u) * rowStride + c1, a013);
-    }
-  }
-  if (g0 + 1u < o4n) {
-    storeW(base + (g1 * 4u + 0u) * rowStride + c0, a100);
-    storeW(base + (g1 * 4u + 1u) * rowStride + c0, a101);
-    storeW(base + (g1 * 4u + 2u) * rowStride + c0, a102);
-    storeW(base + (g1 * 4u + 3u) * rowStride + c0, a103);
-    if (hasC1) {
-      storeW(base + (g1 * 4u + 0u) * rowStride + c1, a110);
-      storeW(base + (g1 * 4u + 1u) * rowStride + c1, a111);
-      storeW(base + (g1 * 4u + 2u) * rowStride + c1, a112);
-      storeW(base + (g1 * 4u + 3u) * rowStride + c1, a113);
-    }
-  }
-  if (g0 + 2u < o4n) {
-    storeW(base + (g2 * 4u + 0u) * rowStride + c0, a200);
-    storeW(base + (g2 * 4u + 1u) * rowStride + c0, a201);
-    storeW(base + (g2 * 4u + 2u) * rowStride + c0, a202);
-    storeW(base + (g2 * 4u + 3u) * rowStride + c0, a203);
-    if (hasC1) {
-      storeW(base + (g2 * 4u + 0u) * rowStride + c1, a210);
-      storeW(base + (g2 * 4u + 1u) * rowStride + c1, a211);
-      storeW(base + (g2 * 4u + 2u) * rowStride + c1, a212);
-      storeW(base + (g2 * 4u + 3u) * rowStride + c1, a213);
-    }
-  }
-  if (g0 + 3u < o4n) {
-    storeW(base + (g3 * 4u + 0u) * rowStride + c0, a300);
-    storeW(base + (g3 * 4u + 1u) * rowStride + c0, a301);
-    storeW(base + (g3 * 4u + 2u) * rowStride + c0, a302);
-    storeW(base + (g3 * 4u + 3u) * rowStride + c0, a303);
-    if (hasC1) {
-      storeW(base + (g3 * 4u + 0u) * rowStride + c1, a310);
-      storeW(base + (g3 * 4u + 1u) * rowStride + c1, a311);
-      storeW(base + (g3 * 4u + 2u) * rowStride + c1, a312);
-      storeW(base + (g3 * 4u + 3u) * rowStride + c1, a313);
-    }
-  }
+  let base = split * p.O * taps * c4n + tap * c4n;
+  storeWide4(base, gb + 0u, cb + 0u, a00);
+  storeWide4(base, gb + 0u, cb + 1u, a01);
+  if (WCG == 4u) { storeWide4(base, gb + 0u, cb + 2u, a02); }
+  if (WCG == 4u) { storeWide4(base, gb + 0u, cb + 3u, a03); }
+  storeWide4(base, gb + 1u, cb + 0u, a10);
+  storeWide4(base, gb + 1u, cb + 1u, a11);
+  if (WCG == 4u) { storeWide4(base, gb + 1u, cb + 2u, a12); }
+  if (WCG == 4u) { storeWide4(base, gb + 1u, cb + 3u, a13); }
+  storeWide4(base, gb + 2u, cb + 0u, a20);
+  storeWide4(base, gb + 2u, cb + 1u, a21);
+  if (WCG == 4u) { storeWide4(base, gb + 2u, cb + 2u, a22); }
+  if (WCG == 4u) { storeWide4(base, gb + 2u, cb + 3u, a23); }
+  storeWide4(base, gb + 3u, cb + 0u, a30);
+  storeWide4(base, gb + 3u, cb + 1u, a31);
+  if (WCG == 4u) { storeWide4(base, gb + 3u, cb + 2u, a32); }
+  if (WCG == 4u) { storeWide4(base, gb + 3u, cb + 3u, a33); }
+}
+
+// Column j = d[j]·x: the 4 × 4 outer product of 4 output channels' dy and 4 input channels' x.
+fn outer(d: vec4<f32>, x: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(d.x * x, d.y * x, d.z * x, d.w * x);
+}
+
+// dw rows 4·g … 4·g+3 at channel group c (vec4 units from base); groups past O or C are not stored.
+fn storeWide4(base: u32, g: u32, c: u32, a: mat4x4<f32>) {
+  let c4n = p.C / 4u;
+  if (g >= p.O / 4u || c >= c4n) { return; }
+  let rowStride = p.KH * p.KW * c4n;
+  for (var j = 0u; j < 4u; j++) { storeW(base + (g * 4u + j) * rowStride + c, a[j]); }
 }
 
 fn storeW(i: u32, v: vec4<f32>) {

@@ -102,3 +102,34 @@ export async function timePasses(ctx: GpuContext, items: Encodable[], reps: numb
     read.destroy();
   }
 }
+
+/** This process's CPU time (user + system, ms), where the runtime reports it (Node, Deno); else null. */
+export function processCpuMs(): number | null {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (typeof p?.cpuUsage !== 'function') return null;
+  const u = p.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Process CPU time per repetition of each item, each submitted and waited for on its own: the
+ * cost of the work when the "GPU" is a CPU emulation running inside this process (SwiftShader
+ * in Node, llvmpipe in Deno). Other jobs on a shared machine stretch wall and timestamp times
+ * several-fold; they barely change how much CPU the work itself takes. Null without a CPU clock.
+ */
+export async function cpuTimePasses(ctx: GpuContext, items: Encodable[], reps: number[]): Promise<number[] | null> {
+  if (processCpuMs() === null) return null;
+  const device = ctx.device;
+  const ms: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (let r = 0; r < reps[i]; r++) items[i].encode(pass);
+    pass.end();
+    const c0 = processCpuMs() as number;
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    ms.push(((processCpuMs() as number) - c0) / reps[i]);
+  }
+  return ms;
+}

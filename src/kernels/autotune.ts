@@ -11,10 +11,11 @@
 // ones while within the budget (each candidate's best round counts). Each round is one submission
 // with one timestamped pass per candidate, repeated until a pass takes ≥ 1 ms, so on a GPU
 // (microsecond kernels) tuning a model costs a few hundred ms plus compiling; on a CPU emulation
-// the budget (a few training steps' time) decides how many candidates get compared.
+// the budget (a few training steps' time) decides how many candidates get compared, and the
+// clock is the process's CPU time when the emulation runs in this process (see TuneOptions.clock).
 import type { GpuContext } from '../gpu/device';
 import type { Encodable } from '../gpu/dispatch';
-import { timePasses } from '../gpu/timing';
+import { cpuTimePasses, processCpuMs, timePasses } from '../gpu/timing';
 
 /** Bump when kernels change in a way that invalidates stored measurements. */
 export const TUNER_VERSION = 1;
@@ -49,8 +50,8 @@ export interface TuneReport {
   ms: number;
   /** Measured now (false) or taken from the store (true). */
   cached: boolean;
-  /** What a round timed with. */
-  source: 'timestamp' | 'wall' | 'none';
+  /** What a round timed with: GPU timestamps, wall time, or this process's CPU time (a CPU emulation). */
+  source: 'timestamp' | 'wall' | 'cpu' | 'none';
   /** Timed rounds after the warm-up. */
   rounds: number;
   /** Where the result is kept ("IndexedDB", a file path, "memory", "not stored"). */
@@ -97,6 +98,12 @@ export interface TuneOptions {
   scope?: string;
   /** Timed rounds at most (default 5: the minimum over rounds resists a busy machine). */
   maxRounds?: number;
+  /**
+   * 'auto' (default): GPU timestamps, or this process's CPU time when the adapter turns out to be
+   * a CPU emulation running in this process (Node/Dawn on SwiftShader, Deno/wgpu on llvmpipe);
+   * 'gpu': timestamps (or wall time) always.
+   */
+  clock?: 'auto' | 'gpu';
 }
 
 const MIN_PASS_MS = 1;
@@ -106,6 +113,9 @@ const MAX_ROUNDS = 5;
 const PRUNE = 2;
 /** What a first use may add to the warm-up run (a compile at the first dispatch): ms. */
 const FIRST_USE_MS = 300;
+/** A device whose defaults take ≥ this wall time with ≥ this share of it as our CPU time is this CPU. */
+const CPU_DEVICE_MIN_MS = 20;
+const CPU_DEVICE_SHARE = 0.2;
 
 export function memoryTuningStore(): TuningStore {
   const m = new Map<string, TuningRecord>();
@@ -214,6 +224,7 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
     let budget = opts.budgetMs ?? 2000;
     const ranks = Math.max(...tasks.map((t) => t.candidates.length));
     let untimed = 0;
+    let cpuDevice = false;
     for (let rank = 0; rank < ranks; rank++) {
       const todo = tasks.map((t, ti) => ({ t, ti })).filter(({ t }) => rank < t.candidates.length);
       if (rank > 0 && elapsed() > budget) {
@@ -225,10 +236,19 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
         const work = await build(ctx, t, rank, failed);
         if (work) built.push({ task: ti, cand: rank, work, warm: Infinity, best: Infinity });
       }
+      const c0 = processCpuMs();
+      const w0 = performance.now();
       const warm = await timePasses(ctx, built.map((i) => i.work), built.map(() => 1));
       built.forEach((it, k) => (it.warm = warm.ms[k]));
       items.push(...built);
-      if (rank === 0) budget = Math.max(budget, (opts.budgetSteps ?? 4) * warm.ms.reduce((a, b) => a + b, 0));
+      if (rank === 0) {
+        budget = Math.max(budget, (opts.budgetSteps ?? 4) * warm.ms.reduce((a, b) => a + b, 0));
+        // The work shows up as this process's CPU time: the adapter is a CPU emulation in this
+        // process, and CPU time is the clock a busy machine disturbs least.
+        const wall = performance.now() - w0;
+        const c1 = processCpuMs();
+        cpuDevice = opts.clock !== 'gpu' && c0 !== null && c1 !== null && wall >= CPU_DEVICE_MIN_MS && c1 - c0 >= CPU_DEVICE_SHARE * wall;
+      }
     }
     // Timed rounds. The first times every candidate that the warm-up does not rule out (slower
     // than PRUNE× the best by more than a first use can explain); later ones only those within
@@ -246,7 +266,8 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
         const roundMs = timed.reduce((s, it) => s + it.best * reps(it), 0);
         if (elapsed() + roundMs > budget) break;
       }
-      const r = await timePasses(ctx, timed.map((i) => i.work), timed.map(reps));
+      const cpu = cpuDevice ? await cpuTimePasses(ctx, timed.map((i) => i.work), timed.map(reps)) : null;
+      const r = cpu ? { ms: cpu, source: 'cpu' as const } : await timePasses(ctx, timed.map((i) => i.work), timed.map(reps));
       timed.forEach((it, k) => (it.best = Math.min(it.best, r.ms[k])));
       source = r.source;
       rounds++;

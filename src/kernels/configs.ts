@@ -9,7 +9,8 @@ export type TileSize = 32 | 64;
 
 /** Conv forward and input gradient. */
 export type ConvKernel =
-  | { kind: 'direct'; wg: number }
+  /** wide: 16 output pixels × 16 filters per invocation (forward_wide) instead of 4 × 8. */
+  | { kind: 'direct'; wg: number; wide?: boolean }
   | { kind: 'tiled'; bm: TileSize; bn: TileSize };
 
 /**
@@ -20,7 +21,8 @@ export type ConvInputKernel = ConvKernel | { kind: 'flipped'; via: ConvKernel };
 
 /** Conv weight gradient: the batch (direct) or the output pixels (tiled) split into partial sums. */
 export type ConvWeightKernel =
-  | { kind: 'direct'; wg: number; minInvocations: number; c8?: boolean; o16?: boolean }
+  /** wide: 16 output × 8 or 16 input channels per invocation (backward_weight_wide) instead of 8 × 4. */
+  | { kind: 'direct'; wg: number; minInvocations: number; wide?: 8 | 16 }
   | { kind: 'tiled'; bm: TileSize; bn: TileSize; targetInvocations: number };
 
 /** Dense matmul without transposes (K, N multiples of 4); other shapes always run matmul.wgsl. */
@@ -56,17 +58,17 @@ export const FIXED = {
  * gradient splits the pixels until about 32k invocations are in flight: enough for a large GPU.
  */
 export const CANDIDATES = {
-  forward: [FIXED.conv.forward, { kind: 'direct', wg: 64 }, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as ConvKernel[],
+  forward: [FIXED.conv.forward, { kind: 'direct', wg: 16, wide: true }, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as ConvKernel[],
   backwardInput: [
     FIXED.conv.backwardInput,
-    { kind: 'flipped', via: FIXED.conv.forward },
+    { kind: 'flipped', via: { kind: 'direct', wg: 16, wide: true } },
     { kind: 'tiled', bm: 32, bn: 32 },
     { kind: 'tiled', bm: 64, bn: 64 },
   ] as ConvInputKernel[],
   backwardWeight: [
     FIXED.conv.backwardWeight,
-    { kind: 'direct', wg: 16, minInvocations: 1024, o16: true },
-    { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
+    { kind: 'direct', wg: 16, minInvocations: 1024, wide: 16 },
+    { kind: 'direct', wg: 16, minInvocations: 1024, wide: 8 },
     { kind: 'tiled', bm: 64, bn: 64, targetInvocations: 32768 },
   ] as ConvWeightKernel[],
   matmul: [FIXED.matmul, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as MatmulKernel[],
@@ -76,7 +78,7 @@ export const CANDIDATES = {
  * Whole-network configurations, each forcing one shape on every conv layer: for tests (every
  * variant through the golden traces) and for comparing by hand (bench/profile-step.ts).
  */
-export const KERNEL_SETS: Record<'fixed' | 'tiled' | 'tiled-large' | 'alternate', ConvKernels> = {
+export const KERNEL_SETS: Record<'fixed' | 'tiled' | 'tiled-large' | 'wide', ConvKernels> = {
   fixed: FIXED.conv,
   tiled: {
     forward: { kind: 'tiled', bm: 32, bn: 32 },
@@ -88,10 +90,10 @@ export const KERNEL_SETS: Record<'fixed' | 'tiled' | 'tiled-large' | 'alternate'
     backwardInput: { kind: 'tiled', bm: 64, bn: 64 },
     backwardWeight: { kind: 'tiled', bm: 64, bn: 64, targetInvocations: 32768 },
   },
-  alternate: {
-    forward: { kind: 'direct', wg: 64 },
-    backwardInput: { kind: 'flipped', via: { kind: 'direct', wg: 16 } },
-    backwardWeight: { kind: 'direct', wg: 16, minInvocations: 1024, o16: true },
+  wide: {
+    forward: { kind: 'direct', wg: 16, wide: true },
+    backwardInput: { kind: 'flipped', via: { kind: 'direct', wg: 16, wide: true } },
+    backwardWeight: { kind: 'direct', wg: 16, minInvocations: 1024, wide: 16 },
   },
 };
 
@@ -105,7 +107,11 @@ export function kernelName(k: ConvInputKernel | ConvWeightKernel | MatmulKernel)
     const target = 'targetInvocations' in k ? ` ≥${k.targetInvocations / 1024}k` : '';
     return `tiled ${k.bm}×${k.bn} (${tiledWorkgroup(k)})${target}`;
   }
-  const extra = 'rb' in k ? ` rb${k.rb}` : 'minInvocations' in k ? `${k.o16 ? ' 16×8' : k.c8 ? ' 8×8' : ''} ≥${k.minInvocations / 1024}k` : '';
+  const extra = 'rb' in k
+    ? ` rb${k.rb}`
+    : 'minInvocations' in k
+      ? `${k.wide ? ` 16×${k.wide}` : ''} ≥${k.minInvocations / 1024}k`
+      : k.wide ? ' 16×16' : '';
   return `direct wg${k.wg}${extra}`;
 }
 

@@ -114,11 +114,13 @@ export function prepareConv2dForward(ctx: GpuContext, a: ConvForwardArgs): Dispa
     return tiledDispatch(ctx, label, 'forward', k, d, oh, ow, [a.x, a.w, a.y], d.n * oh * ow, d.o);
   }
   const wg = k.wg;
-  const tiles = Math.ceil((d.n * oh * ow) / FORWARD_PIXELS) * Math.ceil(d.o / 8);
+  // Register tile: 4 pixels × 8 filters, or 16 × 16 (forward_wide).
+  const [pp, ff] = k.wide ? [16, 16] : [FORWARD_PIXELS, 8];
+  const tiles = Math.ceil((d.n * oh * ow) / pp) * Math.ceil(d.o / ff);
   return new Dispatch(ctx, {
     label,
     code,
-    entryPoint: 'forward',
+    entryPoint: k.wide ? 'forward_wide' : 'forward',
     constants: { WG: wg, STRIDE: d.stride },
     buffers: [a.x, a.w, a.y],
     uniforms: uniforms(d, oh, ow, 1, d.n, false),
@@ -220,7 +222,7 @@ export interface ConvBackwardWeightArgs {
 
 /** Invocations per split of the direct weight gradient: one per register tile of dw. */
 function directWeightTiles(d: ConvDims, k: Extract<ConvWeightKernel, { kind: 'direct' }>): number {
-  const [fo, fc] = k.o16 ? [16, 8] : k.c8 ? [8, 8] : [8, 4];
+  const [fo, fc] = k.wide ? [16, k.wide] : [8, 4];
   return Math.ceil(d.o / fo) * d.kh * d.kw * Math.ceil(d.c / fc);
 }
 
@@ -268,8 +270,8 @@ export function prepareConv2dBackwardWeight(ctx: GpuContext, a: ConvBackwardWeig
     : new Dispatch(ctx, {
       label,
       code,
-      entryPoint: k.o16 ? 'backward_weight_o16' : k.c8 ? 'backward_weight_c8' : 'backward_weight',
-      constants: { WG: k.wg, STRIDE: d.stride },
+      entryPoint: k.wide ? 'backward_weight_wide' : 'backward_weight',
+      constants: k.wide ? { WG: k.wg, STRIDE: d.stride, WCG: k.wide / 4 } : { WG: k.wg, STRIDE: d.stride },
       buffers: [a.x, a.dy, out],
       uniforms: u,
       workgroups: [Math.ceil((directWeightTiles(d, k) * splits) / k.wg)],

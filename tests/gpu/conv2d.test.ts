@@ -36,14 +36,13 @@ const name = (d: ConvDims) => `n${d.n} ${d.h}×${d.w}×${d.c} → o${d.o} k${d.k
 const tiles: [TileSize, TileSize][] = [[32, 32], [32, 64], [64, 32], [64, 64]];
 const unique = <T extends object>(ks: T[]) => ks.filter((k, i) => ks.findIndex((j) => JSON.stringify(j) === JSON.stringify(k)) === i);
 const tiled = tiles.map(([bm, bn]): ConvKernel => ({ kind: 'tiled', bm, bn }));
-const forwardKernels = unique([...CANDIDATES.forward, ...tiled]);
+const forwardKernels = unique<ConvKernel>([...CANDIDATES.forward, ...tiled, { kind: 'direct', wg: 64, wide: true }]);
 // 'flipped' runs a forward kernel at stride 1 (the direct input gradient otherwise).
 const inputKernels = unique<ConvInputKernel>([...CANDIDATES.backwardInput, ...tiled, { kind: 'flipped', via: { kind: 'tiled', bm: 32, bn: 64 } }]);
 // Tiled weight gradients with a target of 1 invocation: one split unless `splits` says otherwise.
 const weightKernels = unique<ConvWeightKernel>([
   ...CANDIDATES.backwardWeight,
-  { kind: 'direct', wg: 16, minInvocations: 2048, c8: true },
-  { kind: 'direct', wg: 64, minInvocations: 2048, o16: true },
+  { kind: 'direct', wg: 64, minInvocations: 4096, wide: 8 },
   ...tiles.map(([bm, bn]): ConvWeightKernel => ({ kind: 'tiled', bm, bn, targetInvocations: 1 })),
 ]);
 

@@ -18,7 +18,7 @@ describe('golden trace replay', () => {
   });
   const runs = [
     ...traces.map((path) => ({ path, set: 'fixed' as const })),
-    ...(['tiled', 'tiled-large', 'alternate'] as const).flatMap((set) =>
+    ...(['tiled', 'tiled-large', 'wide'] as const).flatMap((set) =>
       traces.filter((p) => /01-tiny-dense|05-tiny-maxq/.test(p)).map((path) => ({ path, set }))),
   ];
   for (const { path, set } of runs) {
