@@ -1,9 +1,11 @@
 // Kernel configurations: which shader and which override constants run a kernel family. Two
 // shapes of each: 'direct' (conv2d.wgsl, matmul_fast.wgsl: register tiles, no workgroup memory,
-// small workgroups — shaped and tuned on SwiftShader, a 4-wide CPU Vulkan) and 'tiled'
-// (conv2d_tiled.wgsl, matmul_tiled.wgsl: workgroups of 64–256 invocations staging tiles in
-// workgroup memory — the shape real GPUs reward). FIXED is the configuration every kernel had
-// before per-device tuning; the autotuner (src/nn/autotune.ts) picks among CANDIDATES per device.
+// small workgroups — shaped on SwiftShader, a 4-wide CPU Vulkan; 'wide' ones hold a larger
+// register tile, so a CPU emulation, which pays per lane for every load, loads about half as
+// often per multiply-add) and 'tiled' (conv2d_tiled.wgsl, matmul_tiled.wgsl: workgroups of 64–256
+// invocations staging tiles in workgroup memory — the shape real GPUs reward). FIXED is the
+// configuration every kernel had before per-device tuning; the autotuner (src/kernels/autotune.ts,
+// src/nn/autotune.ts) picks among CANDIDATES per device. All compute the same within f32 rounding.
 
 export type TileSize = 32 | 64;
 
@@ -30,9 +32,6 @@ export type MatmulKernel =
   | { kind: 'direct'; rb: 1 | 2; wg: number }
   | { kind: 'tiled'; bm: TileSize; bn: TileSize };
 
-/** Packed N:M inference layer: the packed kernel, or the dense kernel on W⊙m. */
-export type PackedKernel = 'packed' | 'dense';
-
 export interface ConvKernels {
   forward: ConvKernel;
   backwardInput: ConvInputKernel;
@@ -50,12 +49,12 @@ export const FIXED = {
 };
 
 /**
- * What the tuner times, per family (4 each, FIXED first, in the order the tuner's budget reaches
- * them): today's shape; variants of the direct kernels that do more work per invocation or per
- * workgroup (an 8- or 16-filter weight-gradient tile, the input gradient run as a forward
- * convolution on flipped weights — what a CPU emulation rewards, and harmless to offer a GPU); the
- * tiled kernels with 64- and 256-invocation workgroups (what GPUs reward). The tiled weight
- * gradient splits the pixels until about 32k invocations are in flight: enough for a large GPU.
+ * What the tuner times, per family (3–4 each, FIXED first, in the order the tuner's budget
+ * reaches them): today's shape; the wide direct kernels (16 pixels × 16 filters; 16 × 16 or
+ * 16 × 8 channels of the weight gradient; the input gradient as the wide forward on flipped
+ * weights) — what the CPU emulations reward, offered to every device; the tiled kernels with 64-
+ * and 256-invocation workgroups — what GPUs reward. The tiled weight gradient splits the pixels
+ * until about 32k invocations are in flight: enough for a large GPU.
  */
 export const CANDIDATES = {
   forward: [FIXED.conv.forward, { kind: 'direct', wg: 16, wide: true }, { kind: 'tiled', bm: 32, bn: 32 }, { kind: 'tiled', bm: 64, bn: 64 }] as ConvKernel[],
@@ -113,10 +112,4 @@ export function kernelName(k: ConvInputKernel | ConvWeightKernel | MatmulKernel)
       ? `${k.wide ? ` 16×${k.wide}` : ''} ≥${k.minInvocations / 1024}k`
       : k.wide ? ' 16×16' : '';
   return `direct wg${k.wg}${extra}`;
-}
-
-/** Same configuration (key order does not matter). */
-export function sameKernel(a: object, b: object): boolean {
-  const canon = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
-  return canon(a) === canon(b);
 }

@@ -1,6 +1,8 @@
 // 2-D convolution (no bias) forward, input gradient and weight gradient: shape checks and dispatch
-// preparation for shaders/conv2d.wgsl ('direct' kernels) and shaders/conv2d_tiled.wgsl ('tiled',
-// workgroup-memory tiles): see configs.ts. NHWC activations, OHWI weights, C and O multiples of 4.
+// preparation for shaders/conv2d.wgsl ('direct' kernels, and the input gradient as a forward
+// convolution on flipped weights) and shaders/conv2d_tiled.wgsl ('tiled', workgroup-memory
+// tiles); which one runs is a configs.ts kernel, chosen per device by the autotuner. NHWC
+// activations, OHWI weights, C and O multiples of 4.
 import code from '../../shaders/conv2d.wgsl?raw';
 import tiledCode from '../../shaders/conv2d_tiled.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
@@ -20,8 +22,8 @@ export interface ConvDims {
   pad: number;
 }
 
-// Register tiles (see shaders/conv2d.wgsl): forward 4 pixels × 8 filters, input gradient 8 pixels ×
-// 4 channels. (8 pixels × 4 filters in the forward made SwiftShader's compiler take 40–80 s.)
+// Register tiles (see shaders/conv2d.wgsl): forward 4 pixels × 8 filters (16 × 16 wide), input
+// gradient 8 pixels × 4 channels.
 const FORWARD_PIXELS = 4;
 const PIXELS_PER_INVOCATION = 8;
 /** Tiled weight gradient: each split covers at least this many output pixels (16 per barrier step). */
