@@ -12,7 +12,10 @@
 // 4×4 outputs × 16 multiply-adds from workgroup memory, barrier. Invocation t owns rows
 // tm + i·BM/4 (i = 0..3) and the 4 adjacent columns 4·tn … 4·tn+3 (tn = t % (BN/4)), so its
 // stores are whole vec4s, and neighbouring invocations read neighbouring vec4s of workgroup
-// memory: As is [kk][row], Bs is [kk][slot] with column n at slot (n % 4)·BN/4 + n / 4.
+// memory: As is [kk][row] with rows BM + 2 vec4 apart, Bs is [kk][slot] with column n at slot
+// (n % 4)·(BN/4 + 2) + n / 4 and rows BN + 10 apart. The padding spreads the loaders' writes
+// over the banks too: 8 neighbouring invocations write 8 distinct 16-byte bank groups (at most
+// 2 share one in the forward's weight loads).
 // Global loads are coalesced: neighbouring invocations read neighbouring addresses (along K
 // for X̂ and W in the forward, along C or O for the gradients).
 // Dispatch: one workgroup per output tile (column tile fastest) and, for backward_weight, per
@@ -25,6 +28,9 @@ override BM: u32 = 64u;
 override BN: u32 = 64u;
 override STRIDE: u32 = 1u;
 const BK: u32 = 4u;
+// Workgroup-memory padding (vec4s): A rows, and each quarter of a B row.
+const AP: u32 = 2u;
+const QP: u32 = 2u;
 
 struct Params {
   N: u32, H: u32, W: u32, C: u32,
@@ -40,25 +46,29 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-// The largest tiles (64 × 4 vec4 each): 8 KiB of workgroup memory in all.
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
+// The largest tiles, padded: 4 × (64 + 2) and 4 × (64 + 10) vec4s, 8.9 KiB in all.
+var<workgroup> As: array<vec4<f32>, 264>;
+var<workgroup> Bs: array<vec4<f32>, 296>;
 
-// Workgroup memory slot of tile column n (see the header).
+// Row strides of As and Bs (vec4s).
+fn aRow() -> u32 { return BM + AP; }
+fn bRow() -> u32 { return BN + 4u * QP + 2u; }
+
+// Workgroup memory slot of tile column n within its Bs row (see the header).
 fn slot(n: u32) -> u32 {
-  return (n % 4u) * (BN / 4u) + n / 4u;
+  return (n % 4u) * (BN / 4u + QP) + n / 4u;
 }
 
 // Accumulate one staged BK slice: acc[i] += (dot(B[col j], A[row i]))_j for the 4 rows and
 // 4 columns of invocation (tm, tn).
 fn mac(tm: u32, tn: u32, acc0: mat4x4<f32>) -> mat4x4<f32> {
   var acc = acc0;
-  let q = BN / 4u;
+  let q = BN / 4u + QP;
   let r = BM / 4u;
   for (var kk = 0u; kk < BK; kk++) {
-    let b = kk * BN + tn;
+    let b = kk * bRow() + tn;
     let w = transpose(mat4x4<f32>(Bs[b], Bs[b + q], Bs[b + 2u * q], Bs[b + 3u * q]));
-    let a = kk * BM + tm;
+    let a = kk * aRow() + tm;
     acc[0] += w * As[a];
     acc[1] += w * As[a + r];
     acc[2] += w * As[a + 2u * r];
@@ -127,15 +137,15 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let tm = t / (BN / 4u);
   var acc = mat4x4<f32>();
   for (var k0 = 0u; k0 < kv; k0 += BK) {
-    As[(ea0 % 4u) * BM + ea0 / 4u] = loadX(ma0, q0.x * p.H, y00, x00, k0 + ea0 % 4u, kv);
-    if (la > 1u) { As[(ea1 % 4u) * BM + ea1 / 4u] = loadX(ma1, q1.x * p.H, y01, x01, k0 + ea1 % 4u, kv); }
+    As[(ea0 % 4u) * aRow() + ea0 / 4u] = loadX(ma0, q0.x * p.H, y00, x00, k0 + ea0 % 4u, kv);
+    if (la > 1u) { As[(ea1 % 4u) * aRow() + ea1 / 4u] = loadX(ma1, q1.x * p.H, y01, x01, k0 + ea1 % 4u, kv); }
     let kb0 = k0 + ea0 % 4u;
     let okb0 = fb0 < p.O && kb0 < kv;
-    Bs[(ea0 % 4u) * BN + slot(ea0 / 4u)] = select(vec4<f32>(0.0), in1[select(0u, fb0 * kv + kb0, okb0)], okb0);
+    Bs[(ea0 % 4u) * bRow() + slot(ea0 / 4u)] = select(vec4<f32>(0.0), in1[select(0u, fb0 * kv + kb0, okb0)], okb0);
     if (lb > 1u) {
       let kb1 = k0 + ea1 % 4u;
       let okb1 = fb1 < p.O && kb1 < kv;
-      Bs[(ea1 % 4u) * BN + slot(ea1 / 4u)] = select(vec4<f32>(0.0), in1[select(0u, fb1 * kv + kb1, okb1)], okb1);
+      Bs[(ea1 % 4u) * bRow() + slot(ea1 / 4u)] = select(vec4<f32>(0.0), in1[select(0u, fb1 * kv + kb1, okb1)], okb1);
     }
     workgroupBarrier();
     acc = mac(tm, tn, acc);
@@ -201,10 +211,10 @@ fn backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let tm = t / (BN / 4u);
   var acc = mat4x4<f32>();
   for (var k0 = 0u; k0 < kv; k0 += BK) {
-    As[(ea0 % 4u) * BM + ea0 / 4u] = loadDy(ok0, q0, q0.x * p.OH, k0 + ea0 % 4u, kv);
-    if (la > 1u) { As[(ea1 % 4u) * BM + ea1 / 4u] = loadDy(ok1, q1, q1.x * p.OH, k0 + ea1 % 4u, kv); }
-    Bs[(ea0 / BN) * BN + slot(ea0 % BN)] = loadWt(n0 + ea0 % BN, k0 + ea0 / BN, kv);
-    if (lb > 1u) { Bs[(ea1 / BN) * BN + slot(ea1 % BN)] = loadWt(n0 + ea1 % BN, k0 + ea1 / BN, kv); }
+    As[(ea0 % 4u) * aRow() + ea0 / 4u] = loadDy(ok0, q0, q0.x * p.OH, k0 + ea0 % 4u, kv);
+    if (la > 1u) { As[(ea1 % 4u) * aRow() + ea1 / 4u] = loadDy(ok1, q1, q1.x * p.OH, k0 + ea1 % 4u, kv); }
+    Bs[(ea0 / BN) * bRow() + slot(ea0 % BN)] = loadWt(n0 + ea0 % BN, k0 + ea0 / BN, kv);
+    if (lb > 1u) { Bs[(ea1 / BN) * bRow() + slot(ea1 % BN)] = loadWt(n0 + ea1 % BN, k0 + ea1 / BN, kv); }
     workgroupBarrier();
     acc = mac(tm, tn, acc);
     workgroupBarrier();
@@ -252,16 +262,16 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   var acc = mat4x4<f32>();
   for (var q0 = pa; q0 < pe; q0 += 4u * BK) {
     let sa0 = q0 + 4u * (ea0 / BM);
-    As[(ea0 / BM) * BM + ea0 % BM] = loadDy4(oA0, sa0, pe);
+    As[(ea0 / BM) * aRow() + ea0 % BM] = loadDy4(oA0, sa0, pe);
     if (la > 1u) {
       let sa1 = q0 + 4u * (ea1 / BM);
-      As[(ea1 / BM) * BM + ea1 % BM] = loadDy4(oA1, sa1, pe);
+      As[(ea1 / BM) * aRow() + ea1 % BM] = loadDy4(oA1, sa1, pe);
     }
     let sb0 = q0 + 4u * (ea0 / BN);
-    Bs[(ea0 / BN) * BN + slot(ea0 % BN)] = loadX4(col0 < kc, dy0, sb0, pe);
+    Bs[(ea0 / BN) * bRow() + slot(ea0 % BN)] = loadX4(col0 < kc, dy0, sb0, pe);
     if (lb > 1u) {
       let sb1 = q0 + 4u * (ea1 / BN);
-      Bs[(ea1 / BN) * BN + slot(ea1 % BN)] = loadX4(col1 < kc, dy1, sb1, pe);
+      Bs[(ea1 / BN) * bRow() + slot(ea1 % BN)] = loadX4(col1 < kc, dy1, sb1, pe);
     }
     workgroupBarrier();
     acc = mac(tm, tn, acc);

@@ -5,13 +5,16 @@
 // 4×4 register tile: rows tm + i·BM/4 (i = 0..3), columns 4·tn … 4·tn+3 (tn = t % (BN/4)).
 // Layout: row-major; A read as vec4 along K (neighbouring invocations read neighbouring vec4s of
 //   a row), B as scalars along N (neighbouring invocations read neighbouring columns), C as vec4.
-// Workgroup memory: As [kk][row], Bs [kk][slot], column n at slot (n % 4)·BN/4 + n / 4, so the
-//   invocations of a row of the tile read consecutive vec4s (no bank conflicts).
+// Workgroup memory: As [kk][row], Bs [kk][slot], column n at slot (n % 4)·(BN/4 + 2) + n / 4, so
+//   the invocations of a row of the tile read consecutive vec4s, and the rows (BM + 2 and BN + 8
+//   vec4s apart) and quarters are padded so the loaders' writes spread over the banks too.
 // Dispatch: one workgroup per tile of C, column tile fastest; linear workgroup id over (x, y).
 override WG: u32 = 256u;
 override BM: u32 = 64u;
 override BN: u32 = 64u;
 const BK: u32 = 4u;
+const AP: u32 = 2u;
+const QP: u32 = 2u;
 
 struct Params { M: u32, N: u32, K: u32, accumulate: u32 }
 
@@ -20,11 +23,11 @@ struct Params { M: u32, N: u32, K: u32, accumulate: u32 }
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-var<workgroup> As: array<vec4<f32>, 256>;
-var<workgroup> Bs: array<vec4<f32>, 256>;
+var<workgroup> As: array<vec4<f32>, 264>;
+var<workgroup> Bs: array<vec4<f32>, 288>;
 
 fn slot(n: u32) -> u32 {
-  return (n % 4u) * (BN / 4u) + n / 4u;
+  return (n % 4u) * (BN / 4u + QP) + n / 4u;
 }
 
 // A[m, 4k .. 4k+3], zero past M or K.
@@ -58,22 +61,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let lb = (BN * BK) / WG;
   let tn = t % (BN / 4u);
   let tm = t / (BN / 4u);
-  let q = BN / 4u;
+  let q = BN / 4u + QP;
   let r = BM / 4u;
+  let ar = BM + AP;
+  let br = BN + 4u * QP;
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   for (var k0 = 0u; k0 < k4; k0 += BK) {
-    As[(e0 % 4u) * BM + e0 / 4u] = loadA(m0 + e0 / 4u, k0 + e0 % 4u);
-    if (la > 1u) { As[(e1 % 4u) * BM + e1 / 4u] = loadA(m0 + e1 / 4u, k0 + e1 % 4u); }
-    Bs[(e0 / BN) * BN + slot(e0 % BN)] = loadB(n0 + e0 % BN, k0 + e0 / BN);
-    if (lb > 1u) { Bs[(e1 / BN) * BN + slot(e1 % BN)] = loadB(n0 + e1 % BN, k0 + e1 / BN); }
+    As[(e0 % 4u) * ar + e0 / 4u] = loadA(m0 + e0 / 4u, k0 + e0 % 4u);
+    if (la > 1u) { As[(e1 % 4u) * ar + e1 / 4u] = loadA(m0 + e1 / 4u, k0 + e1 % 4u); }
+    Bs[(e0 / BN) * br + slot(e0 % BN)] = loadB(n0 + e0 % BN, k0 + e0 / BN);
+    if (lb > 1u) { Bs[(e1 / BN) * br + slot(e1 % BN)] = loadB(n0 + e1 % BN, k0 + e1 / BN); }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk++) {
-      let bi = kk * BN + tn;
+      let bi = kk * br + tn;
       let w = transpose(mat4x4<f32>(Bs[bi], Bs[bi + q], Bs[bi + 2u * q], Bs[bi + 3u * q]));
-      let ai = kk * BM + tm;
+      let ai = kk * ar + tm;
       acc0 += w * As[ai];
       acc1 += w * As[ai + r];
       acc2 += w * As[ai + 2u * r];

@@ -1,7 +1,7 @@
 // Golden traces (../shared/traces) replayed through the real network and sparsity runtime on the
 // GPU, with the checks and tolerances of the traces' README: every trace with the fixed kernels,
-// and a dense and a MaxQ trace with every other kernel set (configs.ts KERNEL_SETS), since the
-// autotuner may pick any of them per layer and the traces must pass whatever it picks.
+// and every other kernel set (configs.ts KERNEL_SETS) on one trace each, since the autotuner may
+// pick any of them per layer and the traces must pass whatever it picks.
 import { describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
 import { useGpu } from '../helpers/gpu';
@@ -18,8 +18,10 @@ describe('golden trace replay', () => {
   });
   const runs = [
     ...traces.map((path) => ({ path, set: 'fixed' as const })),
-    ...(['tiled', 'tiled-large', 'wide'] as const).flatMap((set) =>
-      traces.filter((p) => /01-tiny-dense|05-tiny-maxq/.test(p)).map((path) => ({ path, set }))),
+    // The MaxQ 2:4 trace has the closest mask decisions; the 256-invocation tiles (slowest on a CPU
+    // emulation) replay the dense one.
+    ...([['tiled', /05-tiny-maxq/], ['tiled-large', /01-tiny-dense/], ['wide', /05-tiny-maxq/]] as const).flatMap(([set, re]) =>
+      traces.filter((p) => re.test(p)).map((path) => ({ path, set }))),
   ];
   for (const { path, set } of runs) {
     it(`${basename(path)}, ${set} kernels`, async () => {
