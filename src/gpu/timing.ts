@@ -59,7 +59,7 @@ export class GpuTimer {
  * timestamp queries each item is submitted and waited for on its own (wall time, including one
  * round trip, so only comparable with other wall times).
  */
-export async function timePasses(ctx: GpuContext, items: Encodable[], reps: number[]): Promise<{ ms: number[]; source: 'timestamp' | 'wall' }> {
+export async function timePasses(ctx: GpuContext, items: Encodable[], reps: number[], useTimestamps = true): Promise<{ ms: number[]; source: 'timestamp' | 'wall' }> {
   const device = ctx.device;
   const wall = async () => {
     const ms: number[] = [];
@@ -75,7 +75,7 @@ export async function timePasses(ctx: GpuContext, items: Encodable[], reps: numb
     }
     return { ms, source: 'wall' as const };
   };
-  if (!ctx.hasTimestamps) return wall();
+  if (!ctx.hasTimestamps || !useTimestamps) return wall();
   const count = 2 * items.length;
   const querySet = device.createQuerySet({ type: 'timestamp', count });
   const resolve = device.createBuffer({ size: count * 8, usage: 0x200 /* QUERY_RESOLVE */ | USAGE.COPY_SRC });
@@ -132,4 +132,16 @@ export async function cpuTimePasses(ctx: GpuContext, items: Encodable[], reps: n
     ms.push(((processCpuMs() as number) - c0) / reps[i]);
   }
   return ms;
+}
+
+/** Wall time of an empty submission until the queue reports it done (the least of 3): what every wall-clock measurement includes. */
+export async function roundTripMs(ctx: GpuContext): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    ctx.device.queue.submit([ctx.device.createCommandEncoder().finish()]);
+    await ctx.device.queue.onSubmittedWorkDone();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
 }

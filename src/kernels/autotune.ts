@@ -13,9 +13,12 @@
 // (microsecond kernels) tuning a model costs a few hundred ms plus compiling; on a CPU emulation
 // the budget (a few training steps' time) decides how many candidates get compared, and the
 // clock is the process's CPU time when the emulation runs in this process (see TuneOptions.clock).
+// Without timestamp queries each candidate is timed by wall clock less a queue round trip, and
+// only tasks whose default takes several round trips are compared (Firefox's wgpu resolves a
+// round trip on a polling interval).
 import type { GpuContext } from '../gpu/device';
 import type { Encodable } from '../gpu/dispatch';
-import { cpuTimePasses, processCpuMs, timePasses } from '../gpu/timing';
+import { cpuTimePasses, processCpuMs, roundTripMs, timePasses } from '../gpu/timing';
 
 /** Bump when kernels change in a way that invalidates stored measurements. */
 export const TUNER_VERSION = 1;
@@ -101,9 +104,10 @@ export interface TuneOptions {
   /**
    * 'auto' (default): GPU timestamps, or this process's CPU time when the adapter turns out to be
    * a CPU emulation running in this process (Node/Dawn on SwiftShader, Deno/wgpu on llvmpipe);
-   * 'gpu': timestamps (or wall time) always.
+   * 'gpu': timestamps (or wall time without them) always; 'wall': wall time, as on an
+   * implementation without timestamp queries.
    */
-  clock?: 'auto' | 'gpu';
+  clock?: 'auto' | 'gpu' | 'wall';
 }
 
 const MIN_PASS_MS = 1;
@@ -116,6 +120,8 @@ const FIRST_USE_MS = 300;
 /** A device whose defaults take ≥ this wall time with ≥ this share of it as our CPU time is this CPU. */
 const CPU_DEVICE_MIN_MS = 20;
 const CPU_DEVICE_SHARE = 0.2;
+/** Timed by wall clock, a task is compared only if its default takes this many queue round trips. */
+const WALL_MIN_ROUND_TRIPS = 4;
 
 export function memoryTuningStore(): TuningStore {
   const m = new Map<string, TuningRecord>();
@@ -225,8 +231,13 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
     const ranks = Math.max(...tasks.map((t) => t.candidates.length));
     let untimed = 0;
     let cpuDevice = false;
+    // Wall-clock timing (no timestamp queries): each measurement includes a queue round trip, so
+    // only tasks whose default takes several round trips can be compared; the rest keep it.
+    let roundTrip = 0;
+    const measurable = tasks.map(() => true);
     for (let rank = 0; rank < ranks; rank++) {
-      const todo = tasks.map((t, ti) => ({ t, ti })).filter(({ t }) => rank < t.candidates.length);
+      const todo = tasks.map((t, ti) => ({ t, ti })).filter(({ t, ti }) => rank < t.candidates.length && (rank === 0 || measurable[ti]));
+      untimed += tasks.filter((t, ti) => rank > 0 && rank < t.candidates.length && !measurable[ti]).length;
       if (rank > 0 && elapsed() > budget) {
         untimed += todo.length;
         continue;
@@ -238,7 +249,7 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
       }
       const c0 = processCpuMs();
       const w0 = performance.now();
-      const warm = await timePasses(ctx, built.map((i) => i.work), built.map(() => 1));
+      const warm = await timePasses(ctx, built.map((i) => i.work), built.map(() => 1), opts.clock !== 'wall');
       built.forEach((it, k) => (it.warm = warm.ms[k]));
       items.push(...built);
       if (rank === 0) {
@@ -247,7 +258,11 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
         // process, and CPU time is the clock a busy machine disturbs least.
         const wall = performance.now() - w0;
         const c1 = processCpuMs();
-        cpuDevice = opts.clock !== 'gpu' && c0 !== null && c1 !== null && wall >= CPU_DEVICE_MIN_MS && c1 - c0 >= CPU_DEVICE_SHARE * wall;
+        cpuDevice = (opts.clock ?? 'auto') === 'auto' && c0 !== null && c1 !== null && wall >= CPU_DEVICE_MIN_MS && c1 - c0 >= CPU_DEVICE_SHARE * wall;
+        if (warm.source === 'wall' && !cpuDevice) {
+          roundTrip = await roundTripMs(ctx);
+          built.forEach((it) => (measurable[it.task] = it.warm - roundTrip >= WALL_MIN_ROUND_TRIPS * roundTrip));
+        }
       }
     }
     // Timed rounds. The first times every candidate that the warm-up does not rule out (slower
@@ -266,9 +281,10 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
         const roundMs = timed.reduce((s, it) => s + it.best * reps(it), 0);
         if (elapsed() + roundMs > budget) break;
       }
-      const cpu = cpuDevice ? await cpuTimePasses(ctx, timed.map((i) => i.work), timed.map(reps)) : null;
-      const r = cpu ? { ms: cpu, source: 'cpu' as const } : await timePasses(ctx, timed.map((i) => i.work), timed.map(reps));
-      timed.forEach((it, k) => (it.best = Math.min(it.best, r.ms[k])));
+      const n = timed.map(reps);
+      const cpu = cpuDevice ? await cpuTimePasses(ctx, timed.map((i) => i.work), n) : null;
+      const r = cpu ? { ms: cpu, source: 'cpu' as const } : await timePasses(ctx, timed.map((i) => i.work), n, opts.clock !== 'wall');
+      timed.forEach((it, k) => (it.best = Math.min(it.best, r.source === 'wall' ? Math.max(1e-3, r.ms[k] - roundTrip / n[k]) : r.ms[k])));
       source = r.source;
       rounds++;
     }

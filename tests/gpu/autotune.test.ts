@@ -65,6 +65,22 @@ describe('autotune', () => {
     }
   });
 
+  it('times by wall clock where there are no timestamp queries', async () => {
+    const mm = matmulTask(64, 64, 64, [...CANDIDATES.matmul]);
+    try {
+      const r = await tune(gpu(), [mm.task], { clock: 'wall', budgetMs: 60_000, maxRounds: 1 });
+      expect(r.source).toBe('wall');
+      // Either the default takes long enough to compare by wall clock (every candidate measured)
+      // or it does not (the others left untimed, the default kept).
+      const measured = Object.keys(r.results[0].ms).length;
+      expect(measured + r.untimed).toBe(CANDIDATES.matmul.length);
+      if (r.untimed > 0) expect(r.results[0].chosen).toBe(0);
+      for (const ms of Object.values(r.results[0].ms)) expect(ms).toBeGreaterThan(0);
+    } finally {
+      mm.destroy();
+    }
+  });
+
   it('keeps the default unless a candidate wins by the margin', async () => {
     const mm = matmulTask(40, 36, 28, [...CANDIDATES.matmul]);
     try {

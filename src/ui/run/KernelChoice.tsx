@@ -7,7 +7,11 @@ export function KernelChoice() {
   const report = useLive((st) => st.kernels);
   if (!report) return null;
   const { families, cost } = describeKernels(report);
-  const budget = report.untimed > 0 ? ` · ${report.untimed} candidates left untimed to stay within ${(report.budgetMs / 1000).toFixed(1)} s` : '';
+  const budget = report.untimed === 0
+    ? ''
+    : report.source === 'wall'
+      ? ` · ${report.untimed} candidates not compared (too quick to time without GPU timestamps)`
+      : ` · ${report.untimed} candidates left untimed to stay within ${(report.budgetMs / 1000).toFixed(1)} s`;
   return (
     <details className="kernel-choice" data-testid="kernel-choice">
       <summary>
