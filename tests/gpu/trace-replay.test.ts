@@ -18,10 +18,11 @@ describe('golden trace replay', () => {
   });
   const runs = [
     ...traces.map((path) => ({ path, set: 'fixed' as const })),
-    // The MaxQ 2:4 trace has the closest mask decisions; the 256-invocation tiles (slowest on a CPU
-    // emulation) replay the dense one.
-    ...([['tiled', /05-tiny-maxq/], ['tiled-large', /01-tiny-dense/], ['wide', /05-tiny-maxq/]] as const).flatMap(([set, re]) =>
-      traces.filter((p) => re.test(p)).map((path) => ({ path, set }))),
+    // The MaxQ 2:4 trace has the closest mask decisions. 'tiled-large' is the same shader with
+    // larger tiles (each output sums in the same order; only the weight gradient's splits differ),
+    // checked against the float64 reference in conv2d.test.ts: replaying it too would add minutes
+    // on SwiftShader.
+    ...(['tiled', 'wide'] as const).flatMap((set) => traces.filter((p) => /05-tiny-maxq/.test(p)).map((path) => ({ path, set }))),
   ];
   for (const { path, set } of runs) {
     it(`${basename(path)}, ${set} kernels`, async () => {
