@@ -3,6 +3,7 @@
 // to show in words when something fails.
 import { create } from 'zustand';
 import type { RunState, TrainErrorKind } from '../train/protocol';
+import type { KernelReport } from '../nn/autotune';
 
 export interface Progress {
   epoch: number;
@@ -24,6 +25,8 @@ interface LiveStore {
   detail: string;
   progress: Progress | null;
   adapter: string;
+  /** The kernels the worker chose for this GPU, and what choosing cost. */
+  kernels: KernelReport | null;
   data: { trainImages: number; testImages: number } | null;
   problem: Problem | null;
   /** Epoch of the last checkpoint the page holds (device loss resumes from it), or null. */
@@ -38,6 +41,7 @@ export const useLive = create<LiveStore>((set) => ({
   detail: '',
   progress: null,
   adapter: '',
+  kernels: null,
   data: null,
   problem: null,
   checkpointEpoch: null,

@@ -53,6 +53,9 @@ function onMessage(msg: FromWorker): void {
     case 'adapter':
       live.set({ adapter: msg.description });
       return;
+    case 'kernels':
+      live.set({ kernels: msg.report });
+      return;
     case 'data':
       live.set({ data: { trainImages: msg.trainImages, testImages: msg.testImages } });
       queue(msg);

@@ -8,6 +8,8 @@ import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
 import { Trainer, type TrainerHooks } from './trainer';
 import type { EpochMetrics, ModelName, TrainConfig } from './protocol';
+import { describeKernels, type KernelMode, type KernelReport } from '../nn/autotune';
+import { defaultTuningFile, fileTuningStore } from './tuning-file';
 
 export const TRAIN_OPTIONS = {
   data: { type: 'string' },
@@ -36,6 +38,8 @@ export const TRAIN_OPTIONS = {
   'save-model': { type: 'string' },
   'save-checkpoint': { type: 'string' },
   quiet: { type: 'boolean', default: false },
+  kernels: { type: 'string', default: 'tuned' },
+  'kernel-cache': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -43,7 +47,11 @@ export const USAGE = `usage: npm run train -- [--data DIR|synthetic] [--data-see
   [--nm N:M] [--epochs E] [--batch B] [--lr LR] [--seed S] [--schedule linear|cubic|cos|exp]
   [--window START:END] [--order ascending|descending] [--mode incremental|gradual] [--tau T]
   [--lambda-w L] [--weight-decay WD] [--warmup EPOCHS] [--no-augment] [--recalibrate]
-  [--train-per-class K] [--test-per-class T] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]`;
+  [--train-per-class K] [--test-per-class T] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]
+  [--kernels tuned|fixed] [--kernel-cache FILE]
+--kernels tuned (default) times the conv kernel candidates on this GPU at the batch size once and
+keeps the choice in --kernel-cache (default ${defaultTuningFile()}); fixed uses the configuration
+every kernel had before tuning.`;
 
 function num(name: string, v: string | undefined, int = false): number {
   const x = Number(v);
@@ -117,6 +125,8 @@ export interface TrainRunResult {
   adapter: string;
   epochs: { epoch: number; trainLoss: number; trainAcc: number; testAcc: number; testAccRaw: number; seconds: number; imagesPerSecond: number; sparseGroupFraction: Record<string, number> }[];
   final: { testAcc: number; testAccRaw: number };
+  /** The conv kernels the run used and what choosing them cost. */
+  kernels: KernelReport | null;
 }
 
 /** What a script wrapping the CLI adds: more trainer hooks, and a stop after some epochs (a run "stopped mid-way"). */
@@ -134,6 +144,8 @@ export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): P
     process.exit(0);
   }
   const config = configFromArgs(values);
+  const mode = values.kernels as KernelMode;
+  if (mode !== 'tuned' && mode !== 'fixed') throw new Error(`--kernels must be tuned or fixed (got ${values.kernels})`);
   const d = config.dataset;
   const data = d.kind === 'synthetic'
     ? loadDataNode({ synthetic: d, testFile: values['test-file'] })
@@ -156,7 +168,12 @@ export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): P
       if (quiet) return;
       process.stderr.write(`\repoch ${m.epoch + 1}: train loss ${m.trainLoss.toFixed(3)} acc ${(100 * m.trainAcc).toFixed(1)}% · test acc ${(100 * m.testAcc).toFixed(1)}%${config.bnRecalibration ? ` (raw ${(100 * m.testAccRaw).toFixed(1)}%)` : ''} · p ${m.p.toFixed(3)} · ${m.seconds.toFixed(0)} s\n`);
     },
-  });
+    onKernels: (r) => {
+      if (quiet) return;
+      const d = describeKernels(r);
+      console.error(`kernels: ${d.cost}${r.untimed ? ` (${r.untimed} candidates left untimed within ${(r.budgetMs / 1000).toFixed(1)} s)` : ''}\n  ${d.families.join('\n  ')}`);
+    },
+  }, { kernels: { mode, store: mode === 'tuned' ? fileTuningStore(values['kernel-cache'] ?? defaultTuningFile()) : undefined } });
   ctx.onLost((e) => {
     console.error(`\n${e.message}`);
     process.exit(3);
@@ -177,6 +194,7 @@ export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): P
       seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, sparseGroupFraction: m.sparseGroupFraction,
     })),
     final: { testAcc: last.testAcc, testAccRaw: last.testAccRaw },
+    kernels: trainer.kernels,
   };
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
   return result;

@@ -1,6 +1,7 @@
 // The contract between the page and the training worker (and what the Node CLI reports):
 // configuration, commands, and the metrics / mask snapshots the trainer emits.
 import type { SparsityConfig } from '../sparsity/method';
+import type { KernelReport } from '../nn/autotune';
 
 export type ModelName = 'tiny' | 'reference';
 
@@ -128,6 +129,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'state'; state: RunState; detail?: string }
   | { type: 'adapter'; description: string }
+  /** The conv kernels chosen for this device (tuned, or from an earlier tuning) and what that cost. */
+  | { type: 'kernels'; report: KernelReport }
   | { type: 'data'; trainImages: number; testImages: number; classNames: string[] }
   | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'step-metrics'; metrics: StepMetrics }

@@ -20,6 +20,8 @@ import {
 import type { Adjustment, AppliedAdjustment, EpochMetrics, MaskSnapshot, StepMetrics, TrainConfig } from './protocol';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { exportModel } from '../nn/export';
+import { tuneNetwork, untunedReport, type KernelMode, type KernelReport } from '../nn/autotune';
+import type { TuningStore } from '../kernels/autotune';
 
 export interface TrainerData {
   train: ImageSet;
@@ -41,6 +43,17 @@ export interface TrainerHooks {
   onCheckpoint?(epochsDone: number, bytes: ArrayBuffer): void;
   /** A change made with adjust(), once it applies (before the step it names). */
   onAdjust?(a: AppliedAdjustment): void;
+  /** The conv kernels the run uses and what choosing them cost (once, before the first step). */
+  onKernels?(report: KernelReport): void;
+}
+
+/** How the trainer picks its conv kernels (src/nn/autotune.ts). */
+export interface TrainerKernelOptions {
+  /** 'tuned': time the candidates on this device at the training batch size (or take the stored
+   * result); 'fixed' (default): the configuration every kernel had before tuning, as tests want. */
+  mode?: KernelMode;
+  /** Where tuning results are kept between runs (IndexedDB in the page, a JSON file on the CLI). */
+  store?: TuningStore;
 }
 
 export interface TrainerInit {
@@ -48,6 +61,12 @@ export interface TrainerInit {
   normalisation: ChannelStats;
 }
 
+export interface TrainerOptions {
+  /** Trained weights to start from (every parameter, logical shapes) and the normalisation they were trained with. */
+  init?: TrainerInit;
+  /** How the conv kernels are chosen (default: the fixed configuration). */
+  kernels?: TrainerKernelOptions;
+}
 
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
@@ -92,6 +111,9 @@ export class Trainer {
   private wake: (() => void) | null = null;
   private inFlight: Promise<unknown>[] = [];
   private readonly maxBatch: number;
+  /** The kernel choice, made once by run(). */
+  kernels: KernelReport | null = null;
+  private readonly kernelOptions: TrainerKernelOptions;
 
   constructor(
     readonly ctx: GpuContext,
@@ -99,8 +121,7 @@ export class Trainer {
     public config: TrainConfig,
     readonly data: TrainerData,
     readonly hooks: TrainerHooks = {},
-    /** Trained weights to start from (every parameter, logical shapes) and the normalisation they were trained with. */
-    init?: TrainerInit,
+    options: TrainerOptions = {},
   ) {
     const c = config;
     if (!(c.epochs >= 1 && Number.isInteger(c.epochs))) throw new Error(`epochs must be a positive integer (got ${c.epochs})`);
@@ -118,6 +139,8 @@ export class Trainer {
       sparsifyClassifier: c.sparsity.sparsifyClassifier,
     });
     this.net.params.initialise(deriveSeed(c.seed, 1));
+    const { init, kernels } = options;
+    this.kernelOptions = kernels ?? {};
     if (init) this.net.params.load(init.params);
     this.sparsity = createSparsityRuntime(ctx, this.net.nmLayers, c.sparsity);
     this.stats = init?.normalisation ?? channelStats(data.train);
@@ -250,6 +273,12 @@ export class Trainer {
   /** Train the remaining epochs (from this.epoch). Resolves when done or stopped. */
   async run(): Promise<EpochMetrics[]> {
     this.hooks.onState?.('compiling');
+    if (!this.kernels) {
+      const { mode = 'fixed', store } = this.kernelOptions;
+      const b = this.config.batch;
+      this.kernels = mode === 'tuned' ? await tuneNetwork(this.net, b, { store, scope: `${this.config.model} model` }) : untunedReport(this.net, b);
+      this.hooks.onKernels?.(this.kernels);
+    }
     this.net.plan(this.config.batch);
     this.hooks.onState?.('running');
     while (this.epoch < this.config.epochs) {

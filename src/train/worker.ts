@@ -11,10 +11,14 @@ import { Trainer, TrainingDivergedError } from './trainer';
 import type { FromWorker, MaskSnapshot, ToWorker, TrainErrorKind } from './protocol';
 import { loadData } from './worker-data';
 import { historyMarker } from './mask-frames';
+import { indexedDbTuningStore } from '../kernels/tuning-store-idb';
+import { memoryTuningStore } from '../kernels/autotune';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | null = null;
 let trainer: Trainer | null = null;
+// Kernel tuning results: IndexedDB where there is one (kept across visits), else this session.
+const tuningStore = indexedDbTuningStore() ?? memoryTuningStore();
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -66,7 +70,11 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     onCheckpoint: (epoch, bytes) => post({ type: 'checkpoint', epoch, bytes }, [bytes]),
     onMasks: (epoch, step, layers) => post({ type: 'masks', epoch, step, layers, history: history(epoch, step, t.stepsPerEpoch, t.config) }, transferOf(layers)),
     onAdjust: (adjustment) => post({ type: 'adjusted', adjustment }),
-  }, init ? { params: modelFileParams(init).params, normalisation: init.normalisation } : undefined);
+    onKernels: (report) => post({ type: 'kernels', report }),
+  }, {
+    init: init ? { params: modelFileParams(init).params, normalisation: init.normalisation } : undefined,
+    kernels: { mode: 'tuned', store: tuningStore },
+  });
   trainer = t;
   if (msg.checkpoint) t.restore(msg.checkpoint);
   await t.run();

@@ -14,6 +14,7 @@ import { PruneLab } from './lab/PruneLab';
 import { MaskViews } from './masks/MaskViews';
 import { ProblemBanner, UrlNotice } from './Notices';
 import { RunControls } from './run/RunControls';
+import { KernelChoice } from './run/KernelChoice';
 
 type GpuState =
   | { status: 'loading' }
@@ -86,6 +87,7 @@ function TopBar({ presenting, togglePresenting, adapter }: { presenting: boolean
         </button>
       </div>
       <div className="adapter-line">{adapter}</div>
+      <KernelChoice />
     </header>
   );
 }

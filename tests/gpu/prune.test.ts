@@ -105,7 +105,7 @@ describe('prune lab', () => {
       const recal = await pruner.prune({ N: 2, M: 4 }, { recalibrate: true });
       const plain = await pruner.prune({ N: 2, M: 4 });
       const t = new Trainer(gpu(), { ...config, bnRecalibration: true, sparsity: { ...DEFAULT_SPARSITY, method: 'dense' } }, trainerData, {}, {
-        params: modelFileParams(parseModelFile(plain.model)).params, normalisation: base.normalisation,
+        init: { params: modelFileParams(parseModelFile(plain.model)).params, normalisation: base.normalisation },
       });
       await t.recalibrate();
       const bn = await t.net.params.read(['bn3.running_mean', 'bn3.running_var', 'bn5.running_var']);
@@ -123,7 +123,7 @@ describe('prune lab', () => {
     const r = await pruner.prune({ N: 2, M: 4 }, { recalibrate: true });
     pruner.destroy();
     const start = modelFileParams(parseModelFile(r.model));
-    const t = new Trainer(gpu(), config, trainerData, {}, { params: start.params, normalisation: base.normalisation });
+    const t = new Trainer(gpu(), config, trainerData, {}, { init: { params: start.params, normalisation: base.normalisation } });
     try {
       const params = await t.net.params.read();
       for (const [k, v] of Object.entries(start.params)) expect(Array.from(params[k]), k).toEqual(Array.from(v));

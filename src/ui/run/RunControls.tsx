@@ -15,7 +15,7 @@ import { LiveAdjust } from './LiveAdjust';
 const STATE_TEXT: Record<string, string> = {
   idle: 'Ready',
   'loading-data': 'Loading the images…',
-  compiling: 'Compiling GPU shaders (the first start takes a while)…',
+  compiling: 'Compiling GPU shaders and timing kernels for this GPU (the first start takes a while)…',
   running: 'Training',
   paused: 'Paused',
   done: 'Finished',
