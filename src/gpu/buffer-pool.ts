@@ -37,7 +37,7 @@ export class BufferPool {
       this.live.add(reused);
       return reused;
     }
-    checkStorageBinding(this.device.limits, `${label} (pooled)`, size, 'Try a smaller batch size or model.');
+    checkStorageBinding(this.device.limits, `The GPU buffer ${label}`, size, 'Try a smaller batch size or model.');
     let buf: GPUBuffer;
     try {
       buf = this.errors.scoped(`allocating ${label}`, () => this.device.createBuffer({ size, usage, label }));

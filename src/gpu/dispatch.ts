@@ -50,7 +50,7 @@ export class Dispatch implements Encodable {
   ) {
     const device = ctx.device;
     spec.buffers.forEach((buffer, binding) => {
-      if (buffer) checkStorageBinding(device.limits, `${spec.label}, binding ${binding} (${buffer.label || 'unlabelled'})`, buffer.size);
+      if (buffer) checkStorageBinding(device.limits, `The GPU kernel ${spec.label} (binding ${binding}, ${buffer.label || 'unlabelled'})`, buffer.size);
     });
     this.pipeline = ctx.pipelines.get(spec.code, spec.entryPoint ?? 'main', spec.constants, spec.label);
     [this.uniformBuffer, this.bindGroup] = ctx.errors.scoped(`preparing the GPU kernel ${spec.label}`, () => this.bind(spec));

@@ -7,9 +7,10 @@ import type { Constants } from './pipeline-cache';
 
 export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-function over(limit: keyof GPUSupportedLimits, what: string, needed: number, available: number, unit: (n: number) => string, advice: string): GpuLimitError {
+/** "<what> needs <needed> <as>, over this GPU's <limit> of <available>. <advice>" */
+function over(limit: keyof GPUSupportedLimits, what: string, as: string, needed: number, available: number, unit: (n: number) => string, advice: string): GpuLimitError {
   return new GpuLimitError(
-    `${what} needs ${unit(needed)}, over this GPU's ${limit} of ${unit(available)}. ${advice}`.trim(),
+    `${what} needs ${unit(needed)}${as ? ` ${as}` : ''}, over this GPU's ${limit} of ${unit(available)}. ${advice}`.trim(),
     limit,
     needed,
     available,
@@ -18,14 +19,14 @@ function over(limit: keyof GPUSupportedLimits, what: string, needed: number, ava
 
 /** One allocation of `bytes` (maxBufferSize). */
 export function checkBufferSize(limits: GPUSupportedLimits, what: string, bytes: number, advice = ''): void {
-  if (bytes > limits.maxBufferSize) throw over('maxBufferSize', `${what}: one GPU buffer`, bytes, limits.maxBufferSize, mib, advice);
+  if (bytes > limits.maxBufferSize) throw over('maxBufferSize', what, 'in one buffer', bytes, limits.maxBufferSize, mib, advice);
 }
 
 /** A buffer a shader binds as storage: the allocation and the binding limit. */
 export function checkStorageBinding(limits: GPUSupportedLimits, what: string, bytes: number, advice = ''): void {
   checkBufferSize(limits, what, bytes, advice);
   if (bytes > limits.maxStorageBufferBindingSize) {
-    throw over('maxStorageBufferBindingSize', `${what}: one storage binding`, bytes, limits.maxStorageBufferBindingSize, mib, advice);
+    throw over('maxStorageBufferBindingSize', what, 'in one storage binding', bytes, limits.maxStorageBufferBindingSize, mib, advice);
   }
 }
 
@@ -37,20 +38,20 @@ export interface WorkgroupNeeds {
 
 /** Checks a pipeline's workgroup against the device (entries the parser cannot evaluate are left to WebGPU's own validation). */
 export function checkWorkgroup(limits: GPUSupportedLimits, what: string, needs: WorkgroupNeeds): void {
-  const advice = 'Pick a smaller workgroup configuration for this device.';
+  const advice = 'This kernel configuration does not fit this GPU: pick a smaller workgroup for it.';
   const count = (n: number) => `${n}`;
   if (needs.size) {
     const [x, y, z] = needs.size;
-    if (x > limits.maxComputeWorkgroupSizeX) throw over('maxComputeWorkgroupSizeX', `${what}: workgroup width`, x, limits.maxComputeWorkgroupSizeX, count, advice);
-    if (y > limits.maxComputeWorkgroupSizeY) throw over('maxComputeWorkgroupSizeY', `${what}: workgroup height`, y, limits.maxComputeWorkgroupSizeY, count, advice);
-    if (z > limits.maxComputeWorkgroupSizeZ) throw over('maxComputeWorkgroupSizeZ', `${what}: workgroup depth`, z, limits.maxComputeWorkgroupSizeZ, count, advice);
+    if (x > limits.maxComputeWorkgroupSizeX) throw over('maxComputeWorkgroupSizeX', what, 'as its workgroup width', x, limits.maxComputeWorkgroupSizeX, count, advice);
+    if (y > limits.maxComputeWorkgroupSizeY) throw over('maxComputeWorkgroupSizeY', what, 'as its workgroup height', y, limits.maxComputeWorkgroupSizeY, count, advice);
+    if (z > limits.maxComputeWorkgroupSizeZ) throw over('maxComputeWorkgroupSizeZ', what, 'as its workgroup depth', z, limits.maxComputeWorkgroupSizeZ, count, advice);
     const inv = x * y * z;
     if (inv > limits.maxComputeInvocationsPerWorkgroup) {
-      throw over('maxComputeInvocationsPerWorkgroup', `${what}: a workgroup of ${x}×${y}×${z}`, inv, limits.maxComputeInvocationsPerWorkgroup, (n) => `${n} invocations`, advice);
+      throw over('maxComputeInvocationsPerWorkgroup', what, `in a workgroup of ${x}×${y}×${z}`, inv, limits.maxComputeInvocationsPerWorkgroup, (n) => `${n} invocations`, advice);
     }
   }
   if (needs.storageBytes !== null && needs.storageBytes > limits.maxComputeWorkgroupStorageSize) {
-    throw over('maxComputeWorkgroupStorageSize', `${what}: workgroup memory`, needs.storageBytes, limits.maxComputeWorkgroupStorageSize, (n) => `${n} bytes`, advice);
+    throw over('maxComputeWorkgroupStorageSize', what, 'of workgroup memory', needs.storageBytes, limits.maxComputeWorkgroupStorageSize, (n) => `${n} bytes`, advice);
   }
 }
 

@@ -25,7 +25,7 @@ export class Staging {
     label = 'staging',
   ) {
     const bytes = Math.max(16, align4(size));
-    checkBufferSize(ctx.device.limits, label, bytes, 'Read back less at once (a smaller test set or model).');
+    checkBufferSize(ctx.device.limits, `The readback buffer ${label}`, bytes, 'Read back less at once (a smaller test set or model).');
     this.buffer = ctx.errors.scoped(`allocating ${label}`, () => ctx.device.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST, label }));
   }
 

@@ -24,7 +24,7 @@ export class GpuTensor {
 
   static empty(ctx: GpuContext, shape: Shape, label = 'tensor', dtype: 'f32' | 'u32' = 'f32'): GpuTensor {
     const bytes = Math.max(16, Math.ceil((numel(shape) * 4) / 16) * 16);
-    checkStorageBinding(ctx.device.limits, `${label} [${shape.join(', ')}]`, bytes, 'Try a smaller batch size or model.');
+    checkStorageBinding(ctx.device.limits, `The GPU buffer ${label} [${shape.join(', ')}]`, bytes, 'Try a smaller batch size or model.');
     const buffer = ctx.errors.scoped(`allocating ${label}`, () => ctx.device.createBuffer({ size: bytes, usage: STORAGE, label }));
     return new GpuTensor(ctx, buffer, shape, dtype);
   }

@@ -49,14 +49,14 @@ export function uploadImages(
 ): GpuImageSet {
   if (set.images.length !== set.n * IMAGE_BYTES) throw shapeError(`upload ${label}`, 'images must hold n × 3072 bytes', { n: set.n, bytes: set.images.length });
   if (!(Number.isInteger(perChunk) && perChunk >= 1)) throw shapeError(`upload ${label}`, 'perChunk must be a positive integer', { perChunk });
-  checkStorageBinding(ctx.device.limits, `${label}: labels of ${set.n} images`, set.n * 4, 'Use fewer images.');
+  checkStorageBinding(ctx.device.limits, `The labels of the ${label} set (${set.n} images)`, set.n * 4, 'Use fewer images.');
   const labels = GpuTensor.fromU32(ctx, set.labels, [Math.max(1, set.n)], `${label}.labels`);
   const chunks: ImageChunk[] = ctx.errors.scoped(`uploading the ${label} images to the GPU`, () => {
     const out: ImageChunk[] = [];
     for (let first = 0; first < Math.max(1, set.n); first += perChunk) {
       const count = Math.min(perChunk, set.n - first);
       const bytes = Math.max(16, count * IMAGE_BYTES);
-      checkStorageBinding(ctx.device.limits, `${label} images ${first}..${first + count - 1}`, bytes);
+      checkStorageBinding(ctx.device.limits, `The ${label} images ${first} to ${first + count - 1}`, bytes);
       const buffer = ctx.device.createBuffer({ size: bytes, usage: USAGE.STORAGE | USAGE.COPY_DST, label: `${label}.images[${out.length}]` });
       const src = set.images.subarray(first * IMAGE_BYTES, (first + count) * IMAGE_BYTES);
       for (let at = 0; at < src.length; at += WRITE_PIECE) {

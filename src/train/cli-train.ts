@@ -1,8 +1,11 @@
 // `npm run train -- …`: headless training (Node/Dawn or Deno/wgpu, scripts/cli.mjs), with a progress bar on stderr and a
-// JSON summary (--json). See README "Command line" for every flag.
+// JSON summary (--json). See README "Command line" for every flag. Exit codes: 0 done, 1 bad
+// arguments, data or a diverged run, 3 the GPU device was lost, 4 a GPU error or a GPU limit
+// (the message says which and what to change).
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { acquireHeadlessGpu } from '../gpu/headless-gpu';
+import { DeviceLostError, GpuError, GpuLimitError } from '../gpu/errors';
 import { DEFAULT_SPARSITY, type MethodName } from '../sparsity/method';
 import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
@@ -33,6 +36,7 @@ export const TRAIN_OPTIONS = {
   json: { type: 'string' },
   'save-model': { type: 'string' },
   'save-checkpoint': { type: 'string' },
+  limits: { type: 'string', default: 'adapter' },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
@@ -41,7 +45,8 @@ export const USAGE = `usage: npm run train -- [--data DIR] [--model tiny|referen
   [--nm N:M] [--epochs E] [--batch B] [--lr LR] [--seed S] [--schedule linear|cubic|cos|exp]
   [--window START:END] [--order ascending|descending] [--mode incremental|gradual] [--tau T]
   [--lambda-w L] [--weight-decay WD] [--warmup EPOCHS] [--no-augment] [--recalibrate]
-  [--train-per-class K] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]`;
+  [--train-per-class K] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]
+  [--limits adapter|default]  (--limits default: WebGPU's default device limits, as on a constrained device)`;
 
 function num(name: string, v: string | undefined, int = false): number {
   const x = Number(v);
@@ -117,7 +122,8 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
   }
   const config = configFromArgs(values);
   const data = loadDataNode({ dir: values.data, trainPerClass: config.dataset.kind === 'cifar10' ? config.dataset.trainPerClass || undefined : undefined, testFile: values['test-file'], seed: config.seed });
-  const ctx = await acquireHeadlessGpu();
+  if (values.limits !== 'adapter' && values.limits !== 'default') throw new Error(`--limits must be adapter or default (got ${values.limits})`);
+  const ctx = await acquireHeadlessGpu({ limits: values.limits });
   const quiet = values.quiet;
   if (!quiet) console.error(`adapter: ${ctx.describe()}\ndata: ${data.description} (${data.train.n} train, ${data.test.n} test)`);
   const trainer = new Trainer(ctx, config, { train: data.train, test: data.test, classNames: data.classNames }, {
@@ -155,6 +161,13 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
   return result;
 }
 
+/** The message and exit code for a failed run: GPU failures are named (their class) and exit 4. */
+export function failureExit(e: unknown): { message: string; code: number } {
+  if (e instanceof DeviceLostError) return { message: `${e.name}: ${e.message}`, code: 3 };
+  if (e instanceof GpuError || e instanceof GpuLimitError) return { message: `${e.name}: ${e.message}`, code: 4 };
+  return { message: e instanceof Error ? e.message : String(e), code: 1 };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   trainFromArgs(process.argv.slice(2))
     .then((r) => {
@@ -162,7 +175,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(0);
     })
     .catch((e: unknown) => {
-      console.error(`\n${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
+      const { message, code } = failureExit(e);
+      console.error(`\n${message}`);
+      process.exit(code);
     });
 }

@@ -1,6 +1,7 @@
 // The contract between the page and the training worker (and what the Node CLI reports):
 // configuration, commands, and the metrics / mask snapshots the trainer emits.
 import type { SparsityConfig } from '../sparsity/method';
+import type { GpuFault } from '../gpu/error-watch';
 
 export type ModelName = 'tiny' | 'reference';
 
@@ -90,7 +91,9 @@ export interface MaskSnapshot {
 
 export type RunState = 'idle' | 'loading-data' | 'compiling' | 'running' | 'paused' | 'done' | 'error';
 
-export type TrainErrorKind = 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
+/** 'gpu-error': WebGPU rejected work or its driver failed; 'gpu-limit': the run needs more than the device's limits. */
+export type TrainErrorKind =
+  | 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'gpu-error' | 'gpu-limit' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
 
 /** Page → worker. */
 export type ToWorker =
@@ -105,7 +108,9 @@ export type ToWorker =
   /** Ask for the trained model in packed N:M form (answered by 'export-model'). */
   | { type: 'export-model' }
   /** Takes the GPU's lost-device path now (GpuContext.simulateLoss): tests of the recovery. */
-  | { type: 'simulate-device-loss' };
+  | { type: 'simulate-device-loss' }
+  /** Makes the next GPU operation whose name contains `when` do something invalid (GpuErrorWatch.injectFault): tests of the failure banner. */
+  | { type: 'inject-gpu-fault'; fault: GpuFault; when?: string };
 
 /** Worker → page. */
 export type FromWorker =

@@ -24,10 +24,10 @@ function largestActivation(spec: LayerSpec[], inSize = 32): [string, number] {
 export function checkRunLimits(limits: GPUSupportedLimits, spec: LayerSpec[], maxBatch: number, sets: { name: string; n: number }[]): void {
   const [what, perImage] = largestActivation(spec);
   const fits = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / perImage);
-  checkStorageBinding(limits, `A batch of ${maxBatch}: ${what}`, maxBatch * perImage, `Use a batch size of at most ${fits}, or a smaller model.`);
+  checkStorageBinding(limits, `At a batch of ${maxBatch}, ${what}`, maxBatch * perImage, `Use a batch size of at most ${fits}, or a smaller model.`);
   for (const s of sets) {
     // The sample plan (16 bytes per image) is the largest per-image buffer besides the images,
     // which are split into chunks that each fit one binding.
-    checkStorageBinding(limits, `The ${s.name} set of ${s.n} images: its sample plan`, s.n * 16, 'Use fewer images per class.');
+    checkStorageBinding(limits, `The sample plan of the ${s.name} set (${s.n} images)`, s.n * 16, 'Use fewer images per class.');
   }
 }

@@ -3,7 +3,7 @@
 // protocol in ./protocol.ts: takes commands, posts state, progress, metrics, mask snapshots and
 // a checkpoint after every epoch (the page keeps it to resume after a lost device).
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import { DeviceLostError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
+import { DeviceLostError, GpuError, GpuLimitError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
 import { balancedSubset, DataError, fetchCifarFromServer, loadCifarFromFiles, makeSyntheticDataset, SubsetError, type CifarDataset } from '../data';
 import { Trainer, TrainingDivergedError } from './trainer';
 import type { FromWorker, MaskSnapshot, ToWorker, TrainConfig, TrainErrorKind } from './protocol';
@@ -26,6 +26,8 @@ function classify(e: unknown): [TrainErrorKind, string] {
   if (e instanceof NoWebGPUError) return ['no-webgpu', msg];
   if (e instanceof DeviceLostError) return ['device-lost', msg];
   if (e instanceof GpuOutOfMemoryError) return ['out-of-memory', msg];
+  if (e instanceof GpuError) return ['gpu-error', msg];
+  if (e instanceof GpuLimitError) return ['gpu-limit', msg];
   if (e instanceof TrainingDivergedError) return ['diverged', msg];
   if (e instanceof DataError || e instanceof SubsetError) return ['bad-data', msg];
   if (/must|needs|window/.test(msg)) return ['bad-config', msg];
@@ -110,6 +112,9 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'simulate-device-loss':
       ctx?.simulateLoss();
+      break;
+    case 'inject-gpu-fault':
+      ctx?.errors.injectFault(msg.fault, msg.when);
       break;
     case 'export-model':
       if (!trainer) {
