@@ -211,8 +211,10 @@ export class Trainer {
     }
     let waited = false;
     while (this.control !== 'stop' && this.stepsAllowed <= 0) {
+      // Armed before the hook runs, so a resume or step called from onState is not lost.
+      const woken = new Promise<void>((r) => (this.wake = r));
       this.hooks.onState?.('paused');
-      await new Promise<void>((r) => (this.wake = r));
+      await woken;
       this.wake = null;
       waited = true;
       if (this.control === 'run') this.hooks.onState?.('running');
