@@ -95,7 +95,7 @@ export function gpuFailure(kind: GpuErrorKind, operation: string, detail: string
     case 'validation':
       return new GpuValidationError(
         `The GPU rejected the work while ${operation} (${why}). That work and everything after it did not run, ` +
-          'so training stopped rather than report zeros. Start again; if it happens again, try the tiny model or a smaller batch, ' +
+          'so training stopped rather than report zeros. If it happens again, try the tiny model or a smaller batch, ' +
           'and report it with this message.',
         operation,
         detail,

@@ -52,7 +52,7 @@ export function adviceFor(kind: Problem['kind'], lr: number): string {
     case 'out-of-memory':
       return 'The GPU ran out of memory. Try the tiny model, a smaller batch, or fewer images per class.';
     case 'gpu-error':
-      return 'Nothing after the failed GPU work ran, so no results were invented. Reset and start again; if it happens again, try the tiny model or a smaller batch, or reload the page.';
+      return 'Nothing after the failed GPU work ran, so no results were invented. Press Train again; if it happens again, reload the page.';
     case 'gpu-limit':
       return 'This GPU allows less than the run needs. Change the setting the message names (usually a smaller batch or the tiny model) and start again.';
     case 'bad-data':

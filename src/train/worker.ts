@@ -11,6 +11,8 @@ import type { FromWorker, MaskSnapshot, ToWorker, TrainConfig, TrainErrorKind } 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | null = null;
 let trainer: Trainer | null = null;
+/** A fault asked for before the device exists (the page may ask right after 'start'). */
+let pendingFault: Extract<ToWorker, { type: 'inject-gpu-fault' }> | null = null;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -72,6 +74,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       fail('device-lost', e.message);
     });
   }
+  if (pendingFault) ctx.errors.injectFault(pendingFault.fault, pendingFault.when);
+  pendingFault = null;
   const t = new Trainer(ctx, msg.config, data, {
     onState: (state) => post({ type: 'state', state }),
     onProgress: (p) => post({ type: 'progress', ...p }),
@@ -114,7 +118,8 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       ctx?.simulateLoss();
       break;
     case 'inject-gpu-fault':
-      ctx?.errors.injectFault(msg.fault, msg.when);
+      if (ctx && !ctx.lost) ctx.errors.injectFault(msg.fault, msg.when);
+      else pendingFault = msg;
       break;
     case 'export-model':
       if (!trainer) {
