@@ -2,7 +2,7 @@
 // recorded into any compute pass as often as needed, so a training step is a single submission.
 // Preparing one checks its bindings against the device's limits and runs under error scopes.
 import type { GpuContext } from './device';
-import { checkStorageBinding } from './limits';
+import { checkStorageBinding, checkStorageBufferCount } from './limits';
 import type { Constants } from './pipeline-cache';
 import { USAGE } from './buffer-pool';
 
@@ -49,6 +49,7 @@ export class Dispatch implements Encodable {
     readonly spec: DispatchSpec,
   ) {
     const device = ctx.device;
+    checkStorageBufferCount(device.limits, `The GPU kernel ${spec.label}`, spec.buffers.filter((b) => b).length);
     spec.buffers.forEach((buffer, binding) => {
       if (buffer) checkStorageBinding(device.limits, `The GPU kernel ${spec.label} (binding ${binding}, ${buffer.label || 'unlabelled'})`, buffer.size);
     });

@@ -30,6 +30,14 @@ export function checkStorageBinding(limits: GPUSupportedLimits, what: string, by
   }
 }
 
+/** Storage buffers one kernel binds (maxStorageBuffersPerShaderStage). */
+export function checkStorageBufferCount(limits: GPUSupportedLimits, what: string, count: number): void {
+  if (count > limits.maxStorageBuffersPerShaderStage) {
+    throw over('maxStorageBuffersPerShaderStage', what, 'bound at once', count, limits.maxStorageBuffersPerShaderStage, (n) => `${n} storage buffers`,
+      'This kernel does not fit this GPU: it needs a variant that binds fewer buffers.');
+  }
+}
+
 /** Workgroup shape and workgroup memory of one entry point (null where the WGSL could not be read). */
 export interface WorkgroupNeeds {
   size: [number, number, number] | null;

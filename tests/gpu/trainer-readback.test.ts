@@ -1,7 +1,8 @@
 // How the trainer waits for the GPU: queue waits (mapAsync, onSubmittedWorkDone), counted by
 // wrapping the device and its queue, are at most one per report plus a small constant per epoch
 // (no step waits for the queue; an epoch end is one readback); a step split into many submissions
-// (a tiny watchdog budget) trains exactly as one submission does; pause, single steps and resume
+// (a tiny watchdog budget) trains exactly as one submission does, and so does a dataset held in
+// many chunks; pause, single steps and resume
 // report exactly the steps taken and end where an uninterrupted run ends.
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers/gpu';
@@ -140,6 +141,20 @@ describe('trainer readbacks', () => {
     // parameter) went in separate submissions.
     expect(split.stepSubmissions).toBeGreaterThan(20 * split.stepsPerEpoch);
     expect(watch.counts.submit).toBeGreaterThanOrEqual(split.stepSubmissions);
+  });
+
+  it('a training and test set held in chunks of 7 images (gathers across chunks every batch) trains exactly as one chunk', async () => {
+    const ctx = gpu();
+    const cfg = { ...config, epochs: 1, bnRecalibration: false };
+    const one = new Trainer(ctx, cfg, data, {}, OPTIONS);
+    const a = await one.run();
+    one.destroy();
+    const chunked = new Trainer(ctx, cfg, data, {}, { ...OPTIONS, imagesPerChunk: 7 });
+    expect(chunked.trainData.chunks).toHaveLength(Math.ceil(data.train.n / 7));
+    expect(chunked.testData.chunks).toHaveLength(Math.ceil(data.test.n / 7));
+    const b = await chunked.run();
+    chunked.destroy();
+    expect(b.map(strip)).toEqual(a.map(strip));
   });
 
   it('pause, two single steps and resume: each single step reports exactly one step, and the run ends as an uninterrupted one', async () => {

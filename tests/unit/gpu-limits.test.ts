@@ -2,7 +2,7 @@
 // override constants), and the messages that name the limit, the size and what to change.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkStorageBinding, checkWorkgroup, workgroupNeeds } from '../../src/gpu/limits';
+import { checkStorageBinding, checkStorageBufferCount, checkWorkgroup, workgroupNeeds } from '../../src/gpu/limits';
 import { GpuLimitError } from '../../src/gpu/errors';
 import { checkRunLimits } from '../../src/train/run-limits';
 import { modelSpec } from '../../src/nn/spec';
@@ -10,7 +10,7 @@ import { modelSpec } from '../../src/nn/spec';
 /** WebGPU's default limits (what every device offers). */
 const DEFAULTS = {
   maxBufferSize: 268435456, maxStorageBufferBindingSize: 134217728, maxComputeWorkgroupStorageSize: 16384,
-  maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256, maxComputeWorkgroupSizeY: 256, maxComputeWorkgroupSizeZ: 64,
+  maxComputeInvocationsPerWorkgroup: 256, maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupSizeX: 256, maxComputeWorkgroupSizeY: 256, maxComputeWorkgroupSizeZ: 64,
 } as GPUSupportedLimits;
 
 const TILED = `
@@ -79,6 +79,13 @@ describe('buffer sizes against the limits', () => {
     expect(buf.limit).toBe('maxBufferSize');
     expect([buf.needed, buf.available]).toEqual([300 * 2 ** 20, 268435456]);
     expect(() => checkStorageBinding(DEFAULTS, 'exactly the limit', 134217728)).not.toThrow();
+  });
+
+  it('a kernel binding more storage buffers than a stage may is named', () => {
+    const e = thrown(() => checkStorageBufferCount(DEFAULTS, 'The GPU kernel k', 9));
+    expect(e.limit).toBe('maxStorageBuffersPerShaderStage');
+    expect(e.message).toMatch(/^The GPU kernel k needs 9 storage buffers bound at once, over this GPU's maxStorageBuffersPerShaderStage of 8 storage buffers\./);
+    expect(() => checkStorageBufferCount(DEFAULTS, 'k', 8)).not.toThrow();
   });
 
   it('a run is checked from its model and batch before anything is allocated, with the batch that would fit', () => {
