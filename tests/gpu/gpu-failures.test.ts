@@ -4,6 +4,8 @@
 // command line exits non-zero with the message. Faults are injected as real invalid WebGPU calls
 // (GpuErrorWatch.injectFault) or made by destroying a buffer a running step uses.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers/gpu';
@@ -14,6 +16,8 @@ import { defaultSharedDir } from '../../src/data/trace-node';
 import { Trainer, type TrainerData } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
 import type { EpochMetrics, StepMetrics, TrainConfig } from '../../src/train/protocol';
+import { exportModel } from '../../src/nn/export';
+import { modelSpec, paramShapes } from '../../src/nn/spec';
 
 const gpu = useGpu();
 
@@ -141,6 +145,28 @@ describe('the command line exits non-zero with the failure', () => {
     expect(r.stderr).toMatch(/GpuValidationError: The GPU rejected the work while running training step 2 of epoch 1 \(/);
     expect(r.code).toBe(4);
     expect(r.stdout).not.toMatch(/testAcc/);
+  });
+
+  it('evaluation of a model file with a GPU error: exit 4, the error named with the batch', () => {
+    // A dense tiny model with arbitrary weights: what matters is that the evaluation fails by name.
+    const params = Object.fromEntries(Object.entries(paramShapes(modelSpec('tiny'))).map(([k, shape]) => [
+      k, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (k.endsWith('running_var') ? 1 : ((i % 7) - 3) / 20)),
+    ]));
+    const dir = mkdtempSync(join(tmpdir(), 'nmp-eval-'));
+    try {
+      const model = join(dir, 'tiny.nmmodel');
+      writeFileSync(model, new Uint8Array(exportModel({
+        spec: 'tiny', params, masks: {}, sparsity: null, normalisation: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }, classNames: ds.classNames,
+      })));
+      const r = spawnSync('node', ['scripts/cli.mjs', 'src/train/cli-eval.ts', '--runtime', headlessRuntime(), '--load', model,
+        '--test-file', join(cifar, 'test_batch.bin'), '--limit', '40', '--batch', '16'],
+      { encoding: 'utf8', env: { ...process.env, [FAULT_ENV]: 'invalid-binding@evaluating images 17 to 32' }, timeout: 600_000 });
+      expect(r.stderr).toMatch(/eval: GpuValidationError: The GPU rejected the work while evaluating images 17 to 32 \(/);
+      expect(r.status).toBe(4);
+      expect(r.stdout).not.toMatch(/accuracy/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a run over the default limits: exit 4 with the limit named', () => {
