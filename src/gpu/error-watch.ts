@@ -2,7 +2,8 @@
 // run under WebGPU error scopes whose popped promises are collected here and settled later, and an
 // `uncapturederror` listener catches anything outside a scope. Callers await check() where they
 // already wait for the GPU (a report's readback, the end of an evaluation): a failure is thrown
-// there, once, so a run stops with the cause instead of reporting zeros.
+// there, to every caller, until a new run starts after it was reported (startOver), so a run stops
+// with the cause instead of reporting zeros, whoever looks first.
 import { gpuFailure, type GpuError, type GpuErrorKind } from './errors';
 import { USAGE } from './buffer-pool';
 
@@ -19,6 +20,9 @@ const KIND_OF_CLASS: Record<string, GpuErrorKind> = {
 export class GpuErrorWatch {
   private pending = new Set<Promise<void>>();
   private failure: GpuError | null = null;
+  private reported = false;
+  /** Scopes popped before the last startOver belong to work whose failure was already reported. */
+  private generation = 0;
   private fault: { kind: GpuFault; when: string } | null = null;
 
   constructor(
@@ -53,12 +57,24 @@ export class GpuErrorWatch {
     }
   }
 
-  /** Settles every popped scope so far; throws the first GPU failure (once) if there was one. */
+  /** Settles every popped scope so far; throws the first GPU failure if there was one. */
   async check(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
-    const f = this.failure;
+    if (this.failure && !this.isLost()) {
+      this.reported = true;
+      throw this.failure;
+    }
+  }
+
+  /**
+   * A new run on this device: a failure that was already reported (thrown by check()) is
+   * forgotten, with what the failed work's scopes report later. One never reported still stops the new run.
+   */
+  startOver(): void {
+    if (!this.reported) return;
     this.failure = null;
-    if (f && !this.isLost()) throw f;
+    this.reported = false;
+    this.generation++;
   }
 
   /**
@@ -87,13 +103,14 @@ export class GpuErrorWatch {
   }
 
   private track(kind: GpuErrorKind, operation: string, popped: Promise<GPUError | null>): void {
+    const generation = this.generation;
     const p: Promise<void> = popped.then(
       (e) => {
-        if (e) this.record(gpuFailure(kind, operation, e.message));
+        if (e && generation === this.generation) this.record(gpuFailure(kind, operation, e.message));
       },
       (e: unknown) => {
         // Popping fails only on a lost device (reported by the lost path) or unbalanced scopes (a bug).
-        if (!this.isLost()) this.record(gpuFailure('internal', operation, `popErrorScope failed: ${String(e)}`));
+        if (!this.isLost() && generation === this.generation) this.record(gpuFailure('internal', operation, `popErrorScope failed: ${String(e)}`));
       },
     ).finally(() => this.pending.delete(p));
     this.pending.add(p);

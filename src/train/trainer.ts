@@ -140,6 +140,8 @@ export class Trainer {
       if (w) throw new Error(w);
     }
     if (data.train.n < 2) throw new Error('the training set needs at least 2 images');
+    // A GPU failure of an earlier run on this device was reported: this run starts clean.
+    ctx.errors.startOver();
     this.maxBatch = Math.max(c.batch, c.bnRecalibration ? RECAL_BATCH : 0, Math.min(64, data.test.n));
     this.spec = options.spec ?? modelSpec(c.model);
     // Before anything is allocated: does this run fit the device's limits?

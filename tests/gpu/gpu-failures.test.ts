@@ -64,6 +64,8 @@ describe('GPU failures stop a run with a named failure', () => {
     expect(e.operation).toBe('running training step 3 of epoch 1');
     expect(e.message).toMatch(/^The GPU rejected the work while running training step 3 of epoch 1 \(.+\)\. .*training stopped rather than report zeros/);
     for (const m of steps) expect(m.step).toBeLessThan(2);
+    // Whoever looks next (a checkpoint or an export asked for meanwhile) sees the same failure.
+    await expect(ctx.errors.check()).rejects.toBe(err);
   });
 
   it('a buffer destroyed under a running step (a real invalid use, no injection): the run stops at a step with GpuValidationError', async () => {
@@ -99,7 +101,7 @@ describe('GPU failures stop a run with a named failure', () => {
     expect(steps).toEqual([]);
   });
 
-  it('after a failure the device trains again: a failure is reported once, then the next run completes', async () => {
+  it('a new run on the device after a reported failure starts clean and completes', async () => {
     const t = new Trainer(gpu(), config, data);
     const h = await t.run();
     t.destroy();
