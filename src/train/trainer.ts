@@ -115,6 +115,8 @@ export class Trainer {
   private readonly workTables = new Map<number, Map<string, number>>();
   private readonly maskUpdate: Encodable;
   private readonly gradAdjust: Encodable;
+  /** Work estimate of the mask update (and of the gradient rule): about a sort's worth per N:M weight. */
+  private readonly maskWork: number;
   private savedStats: Map<string, GpuTensor> | null = null;
   // Reports: a ring of staging buffers, the outstanding readbacks, and the epoch's progress.
   private ring: Staging[] = [];
@@ -169,17 +171,19 @@ export class Trainer {
         recalPlan: GpuTensor.fromU32(ctx, identityPlan(recalN), [recalN * 4], 'recal.plan'),
       };
     });
-    ({ net: this.net, sparsity: this.sparsity, trainData: this.trainData, testData: this.testData } = setUp);
-    ({ trainPlan: this.trainPlan, testPlan: this.testPlan, recalPlan: this.recalPlan } = setUp);
+    this.net = setUp.net;
+    this.sparsity = setUp.sparsity;
+    this.trainData = setUp.trainData;
+    this.testData = setUp.testData;
+    this.trainPlan = setUp.trainPlan;
+    this.testPlan = setUp.testPlan;
+    this.recalPlan = setUp.recalPlan;
     const sparsity = this.sparsity;
-    // The mask update and the gradient rule do about a sort's worth of work per weight.
     const nmWeights = this.net.nmLayers.reduce((s, l) => s + l.shape.reduce((a, b) => a * b, 1), 0);
     this.maskUpdate = { encode: (pass) => sparsity.encodeMaskUpdate(pass), destroy: () => {} };
     this.gradAdjust = { encode: (pass) => sparsity.encodeGradAdjust(pass), destroy: () => {} };
     this.maskWork = 32 * nmWeights;
   }
-
-  private readonly maskWork: number;
 
   // ---- run control -------------------------------------------------------------------------
 
