@@ -57,9 +57,18 @@ export class GpuErrorWatch {
     }
   }
 
-  /** Settles every popped scope so far; throws the first GPU failure if there was one. */
-  async check(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+  /** Settles when every scope popped so far has settled (not scopes popped later): for check(upTo). */
+  mark(): Promise<void> {
+    return Promise.all([...this.pending]).then(() => undefined);
+  }
+
+  /**
+   * Settles the scopes popped so far (or those before `upTo`, a mark(), so work queued since is not
+   * waited for); throws the first GPU failure if there was one.
+   */
+  async check(upTo?: Promise<void>): Promise<void> {
+    if (upTo) await upTo;
+    else while (this.pending.size) await Promise.all([...this.pending]);
     if (this.failure && !this.isLost()) {
       this.reported = true;
       throw this.failure;

@@ -54,19 +54,22 @@ export class Staging {
 
   /**
    * Maps the buffer (the one queue wait) and returns copies of the given byte ranges, then unmaps.
-   * Throws the GPU failure behind a failed map, or any seen while the copied work was recorded.
+   * Call it after the submission that fills it has left its error scope: it throws the GPU failure
+   * behind a failed map, or any seen while the copied work was recorded.
    */
   async read(ranges: [offset: number, bytes: number][]): Promise<ArrayBuffer[]> {
     const ctx = this.ctx;
+    // The GPU errors of the work recorded so far, not of work queued while the map is pending.
+    const upTo = ctx.errors.mark();
     try {
       await this.buffer.mapAsync(USAGE.MAP_READ);
     } catch (e) {
       if (ctx.lost) throw ctx.lost;
-      await ctx.errors.check();
+      await ctx.errors.check(upTo);
       throw e;
     }
     try {
-      await ctx.errors.check();
+      await ctx.errors.check(upTo);
       const all = this.buffer.getMappedRange();
       return ranges.map(([o, n]) => all.slice(o, o + n));
     } finally {

@@ -320,6 +320,8 @@ export class Trainer {
       const n = Math.min(c.batch, N - s * c.batch);
       const lastStep = s === this.stepsPerEpoch - 1;
       const report = lastStep || this.stepsAllowed !== Infinity || s - this.ep.issued >= this.reportInterval();
+      const slot = report ? this.reportSlot() : null;
+      const withMasks = report && !!this.hooks.onMasks && !lastStep;
       ctx.errors.scoped(`running training step ${s + 1} of epoch ${epoch + 1}`, () => {
         const aug = this.augment('train', n);
         aug.setFirst(s * c.batch);
@@ -327,11 +329,10 @@ export class Trainer {
         plan.trainLoss.setAccumulate(s > 0);
         const sgd = this.net.optimizerStep(hyper);
         const items = this.work(n, [aug, this.maskUpdate, ...plan.trainForwardBackward, this.gradAdjust, ...sgd]);
-        const slot = report ? this.reportSlot() : null;
-        const withMasks = report && !!this.hooks.onMasks && !lastStep;
         this.stepSubmissions += submitSplit(ctx, items, this.sizer.maxWork, 'train-step', slot ? (enc) => this.recordReport(enc, slot, withMasks) : undefined);
-        if (slot) this.startReport(slot, s, withMasks);
       });
+      // Mapped after the step's scopes are popped, so the report checks the step's own errors.
+      if (slot) this.startReport(slot, s, withMasks);
       this.net.markMomentumInitialised();
       this.ep.submitted = s;
       // Back-pressure: wait (if at all) for an earlier report, never for this step.
@@ -428,13 +429,13 @@ export class Trainer {
   private async flushReports(): Promise<void> {
     const s = this.ep.submitted;
     if (s > this.ep.issued) {
+      const slot = this.reportSlot();
       this.ctx.errors.scoped(`reading back the metrics of step ${s + 1}`, () => {
-        const slot = this.reportSlot();
         const enc = this.ctx.device.createCommandEncoder({ label: 'report' });
         this.recordReport(enc, slot, false);
         this.ctx.device.queue.submit([enc.finish()]);
-        this.startReport(slot, s, false);
       });
+      this.startReport(slot, s, false);
     }
     await this.settleReports(0);
   }
