@@ -286,7 +286,13 @@ export class Trainer {
   /** Train the remaining epochs (from this.epoch). Resolves when done or stopped. */
   async run(): Promise<EpochMetrics[]> {
     this.hooks.onState?.('compiling');
-    this.ctx.errors.scoped(`building the training step for a batch of ${this.config.batch}`, () => this.net.plan(this.config.batch));
+    // Every batch size the run uses, built (and each kernel checked against the limits) before the first step.
+    for (const [kind, n] of this.batchSizes()) {
+      this.ctx.errors.scoped(`building the ${kind} pass for a batch of ${n}`, () => {
+        this.net.plan(n);
+        this.augment(kind, n);
+      });
+    }
     // Setup and compilation failures stop the run here, before the first step.
     await this.ctx.errors.check();
     this.hooks.onState?.('running');
@@ -298,6 +304,24 @@ export class Trainer {
     }
     this.hooks.onState?.('done');
     return this.history;
+  }
+
+  /** The batches of a run: training (full and last), evaluation (full and last), recalibration. */
+  private batchSizes(): ['train' | 'test' | 'recal', number][] {
+    const c = this.config;
+    const out: ['train' | 'test' | 'recal', number][] = [['train', c.batch]];
+    const lastTrain = this.data.train.n % c.batch;
+    if (lastTrain >= 2) out.push(['train', lastTrain]);
+    const nTest = this.data.test.n;
+    const B = Math.min(this.maxBatch, nTest);
+    if (B > 0) out.push(['test', B]);
+    if (B > 0 && nTest % B) out.push(['test', nTest % B]);
+    if (c.bnRecalibration) {
+      const total = this.recalPlan.size / 4;
+      out.push(['recal', Math.min(RECAL_BATCH, total)]);
+      if (total > RECAL_BATCH && total % RECAL_BATCH >= 2) out.push(['recal', total % RECAL_BATCH]);
+    }
+    return out;
   }
 
   private async runEpoch(epoch: number): Promise<boolean> {
