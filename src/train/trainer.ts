@@ -487,11 +487,14 @@ export class Trainer {
     }
     const steps = r.step - ep.settled;
     this.hooks.onStep?.({ step: r.epoch * this.stepsPerEpoch + r.step, epoch: r.epoch, loss, accuracy: (m.correct - ep.last.correct) / Math.max(1, samples), steps });
-    // Step time from report to report (the first report of an epoch includes the pipeline's fill).
-    const ms = (at - ep.lastAt) / steps;
-    this.msPerStep = this.msPerStep > 0 ? 0.5 * this.msPerStep + 0.5 * ms : ms;
-    const stepWork = this.work(c.batch, [...this.net.plan(c.batch).trainForwardBackward]).reduce((s, w) => s + w.work, 0) + 2 * this.maskWork;
-    this.sizer.observe(stepWork, ms);
+    // Step time from report to report. Not from the epoch's start to its first report: that
+    // interval also holds the epoch's setup, the queue's fill and (first run) shaders compiled on first use.
+    if (ep.settled >= 0) {
+      const ms = (at - ep.lastAt) / steps;
+      this.msPerStep = this.msPerStep > 0 ? 0.5 * this.msPerStep + 0.5 * ms : ms;
+      const stepWork = this.work(c.batch, [...this.net.plan(c.batch).trainForwardBackward]).reduce((s, w) => s + w.work, 0) + 2 * this.maskWork;
+      this.sizer.observe(stepWork, ms);
+    }
     ep.last = m;
     ep.lastAt = at;
     ep.settled = r.step;
