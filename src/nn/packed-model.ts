@@ -2,13 +2,14 @@
 // for the N:M layers, dense conv for the rest, eval-mode BN fused with ReLU, pools and the
 // classifier (packed sparse matmul + bias when it was trained N:M). Per device, tune() times each
 // packed layer's packed kernel against the dense kernels on W⊙m (unpacked on the GPU once) and
-// keeps the faster, so the packed format never costs speed; kernels() says which runs where. Test images are gathered and normalised on the GPU (the augment kernel with an
-// identity plan) with the file's statistics; each batch is one submission whose logits are copied
-// into one buffer read back at the end.
+// keeps the faster, so the packed format never costs speed; kernels() says which runs where. Test
+// images are gathered and normalised on the GPU (the augment kernel with an identity plan) with the
+// file's statistics; each batch is one submission (under error scopes) whose logits are copied into
+// one staging buffer, mapped once at the end.
 import type { GpuContext } from '../gpu/device';
-import { Sequence, type Dispatch, type Encodable } from '../gpu/dispatch';
-import { STORAGE } from '../gpu/buffer-pool';
-import { GpuTensor, readBuffer } from '../gpu/tensor';
+import { Sequence, type Encodable } from '../gpu/dispatch';
+import { GpuTensor } from '../gpu/tensor';
+import { Staging } from '../gpu/readback';
 import { prepareConv2dForward, type ConvDims } from '../kernels/conv2d';
 import { prepareSparseConv2dForward } from '../kernels/sparse-conv2d';
 import { prepareBatchNormEval } from '../kernels/batchnorm';
@@ -16,7 +17,7 @@ import { prepareGlobalAvgPoolForward, prepareMaxPool2Forward } from '../kernels/
 import { prepareLinearForward } from '../kernels/linear';
 import { prepareSparseMatmul } from '../kernels/sparse-matmul';
 import { prepareAddBias } from '../kernels/elementwise';
-import { AUGMENT_FIRST_UNIFORM, IMAGE_BYTES, prepareAugment } from '../kernels/augment';
+import { IMAGE_BYTES, prepareAugment, uploadImages, type AugmentOp, type GpuImageSet } from '../kernels/augment';
 import { prepareUnpackNm } from '../kernels/packing';
 import { CANDIDATES, FIXED, kernelName, type ConvKernel } from '../kernels/configs';
 import { tune, type TuneOptions, type TuneReport, type TuneTask } from '../kernels/autotune';
@@ -68,14 +69,6 @@ type Block =
   | { kind: 'maxpool2'; h: number; w: number; c: number; input: GpuTensor; out: GpuTensor; argmax: GpuTensor }
   | { kind: 'gap'; h: number; w: number; c: number; input: GpuTensor; out: GpuTensor }
   | { kind: 'linear'; name: string; inF: number; outF: number; input: GpuTensor; out: GpuTensor };
-
-/** A test set on the GPU: bytes, labels and the identity sample plan. */
-interface GpuImages {
-  images: GpuTensor;
-  labels: GpuTensor;
-  plan: GpuTensor;
-  n: number;
-}
 
 export class PackedModel {
   readonly classes: number;
@@ -335,23 +328,31 @@ export class PackedModel {
     return ops;
   }
 
-  /** Runs batches of at most maxBatch images; `before(first, n)` returns dispatches that fill the input. */
+  /**
+   * Runs batches of at most maxBatch images, each one submission; `before(first, n)` returns
+   * dispatches that fill the input. All logits land in one staging buffer: one map in all.
+   */
   private async run(total: number, before: (first: number, n: number) => Encodable[]): Promise<Float32Array> {
     const k = this.classes;
-    const all = this.ctx.device.createBuffer({ size: Math.max(16, total * k * 4), usage: STORAGE, label: 'logits.all' });
+    const ctx = this.ctx;
+    const staging = new Staging(ctx, total * k * 4, 'logits');
     try {
       for (let first = 0; first < total; first += this.maxBatch) {
         const n = Math.min(this.maxBatch, total - first);
-        const enc = this.ctx.device.createCommandEncoder();
-        const pass = enc.beginComputePass();
-        for (const d of [...before(first, n), ...this.plan(n)]) d.encode(pass);
-        pass.end();
-        enc.copyBufferToBuffer(this.logits.buffer, 0, all, first * k * 4, n * k * 4);
-        this.ctx.device.queue.submit([enc.finish()]);
+        ctx.errors.scoped(`evaluating images ${first + 1} to ${first + n}`, () => {
+          const ops = [...before(first, n), ...this.plan(n)];
+          const enc = ctx.device.createCommandEncoder();
+          const pass = enc.beginComputePass();
+          for (const d of ops) d.encode(pass);
+          pass.end();
+          staging.copy(enc, { buffer: this.logits.buffer, bytes: n * k * 4 });
+          ctx.device.queue.submit([enc.finish()]);
+        });
       }
-      return new Float32Array(await readBuffer(this.ctx, all, total * k * 4));
+      const [logits] = await staging.read([[0, total * k * 4]]);
+      return new Float32Array(logits);
     } finally {
-      all.destroy();
+      staging.destroy();
     }
   }
 
@@ -391,37 +392,29 @@ export class PackedModel {
   private async logitsOfImages(set: ImageSet): Promise<Float32Array> {
     if (set.images.length !== set.n * IMAGE_BYTES) throw new RangeError(`predict: ${set.images.length} image bytes for ${set.n} images of ${IMAGE_BYTES}`);
     if (set.n === 0) return new Float32Array(0);
-    const g = this.upload(set);
-    const gathers = new Map<number, Dispatch>();
+    const data: GpuImageSet = uploadImages(this.ctx, set, 'test');
+    // Identity plan: (index, crop offset = pad = 0, 0, no flip).
+    const plan = GpuTensor.fromU32(this.ctx, Uint32Array.from({ length: 4 * set.n }, (_, i) => (i % 4 === 0 ? i / 4 : 0)), [4 * set.n], 'test.plan');
+    const gathers = new Map<number, AugmentOp>();
     try {
       return await this.run(set.n, (first, n) => {
         let d = gathers.get(n);
         if (!d) {
           const { mean, std } = this.file.normalisation;
           d = prepareAugment(this.ctx, {
-            images: g.images.buffer, imageCount: g.n, labelsIn: g.labels.buffer, plan: g.plan.buffer, planLength: g.n,
-            x: this.input.buffer, labels: this.labels.buffer, n, mean, std, pad: 0, label: 'gather',
+            data, plan: plan.buffer, planLength: set.n, x: this.input.buffer, labels: this.labels.buffer, n, mean, std, pad: 0, label: 'gather',
           });
           gathers.set(n, d);
         }
         // Written before this batch's submission, so each batch sees its own offset.
-        d.setUniform(AUGMENT_FIRST_UNIFORM, first);
+        d.setFirst(first);
         return [d];
       });
     } finally {
       for (const d of gathers.values()) d.destroy();
-      for (const t of [g.images, g.labels, g.plan]) t.destroy();
+      plan.destroy();
+      data.destroy();
     }
-  }
-
-  private upload(set: ImageSet): GpuImages {
-    const ctx = this.ctx;
-    const images = GpuTensor.empty(ctx, [set.images.length / 4], 'test.images', 'u32');
-    ctx.device.queue.writeBuffer(images.buffer, 0, set.images.buffer, set.images.byteOffset, set.images.byteLength);
-    const labels = GpuTensor.fromU32(ctx, set.labels, [set.n], 'test.labels');
-    // Identity plan: (index, crop offset = pad = 0, 0, no flip).
-    const plan = GpuTensor.fromU32(ctx, Uint32Array.from({ length: 4 * set.n }, (_, i) => (i % 4 === 0 ? i / 4 : 0)), [4 * set.n], 'test.plan');
-    return { images, labels, plan, n: set.n };
   }
 
   /**

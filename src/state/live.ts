@@ -58,6 +58,10 @@ export function adviceFor(kind: Problem['kind'], lr: number): string {
       return `The loss became too large or not a number. Try a lower learning rate, e.g. ${+(lr / 2).toPrecision(2)} (half of ${lr}).`;
     case 'out-of-memory':
       return 'The GPU ran out of memory. Try the tiny model, a smaller batch, or fewer images per class.';
+    case 'gpu-error':
+      return 'Nothing after the failed GPU work ran, so no results were invented. Press Train again; if it happens again, reload the page.';
+    case 'gpu-limit':
+      return 'This GPU allows less than the run needs. Change the setting the message names (usually a smaller batch or the tiny model) and start again.';
     case 'bad-data':
       return 'Load the CIFAR-10 binary files (data_batch_1.bin … test_batch.bin) or cifar-10-binary.tar.gz, or use the built-in synthetic set.';
     case 'bad-config':

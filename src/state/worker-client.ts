@@ -4,6 +4,7 @@
 // epoch checkpoint the worker posts, so a lost GPU device can resume where the run was.
 import { decodeCheckpoint } from '../train/checkpoint';
 import type { Adjustment, FromWorker, ToWorker, TrainConfig } from '../train/protocol';
+import type { GpuFault } from '../gpu/error-watch';
 import { useDataFiles } from './data-files';
 import { adviceFor, useLive } from './live';
 import { applyMessage, newRun, runTitle, type RunSeed } from './run-record';
@@ -202,6 +203,11 @@ export function resetRun(): void {
 /** Makes the worker's GPU device fail as a real loss would (for tests of pause and resume). */
 export function simulateDeviceLoss(): void {
   post({ type: 'simulate-device-loss' });
+}
+
+/** Makes the worker's next GPU operation named like `when` fail as a real GPU error would (tests of the banner). */
+export function injectGpuFault(fault: GpuFault, when = ''): void {
+  post({ type: 'inject-gpu-fault', fault, when });
 }
 
 /** True while a worker holds a trained (or training) model the page can export. */

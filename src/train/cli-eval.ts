@@ -5,9 +5,11 @@
 // parameters as stored vs with every conv dense f32; seconds of the evaluation itself, pipeline
 // compilation included; kernels: per layer whether the packed kernel or the dense one on W⊙m ran —
 // with --kernels tuned, the default, whichever is faster on this GPU, timed once and kept in the
-// tuning file). Bad arguments exit 2, bad files exit 1 with the reason on stderr.
+// tuning file). Bad arguments exit 2, bad files exit 1 with the reason on stderr; a GPU error or
+// limit exits 4 with its name and what to change.
 import { readFileSync } from 'node:fs';
 import { acquireHeadlessGpu } from '../gpu/headless-gpu';
+import { GpuError, GpuLimitError } from '../gpu/errors';
 import { DataError, chwToHwc, parseCifarBinary, type ImageSet } from '../data';
 import { IMAGE_BYTES } from '../data/cifar10';
 import { ModelFileError, isModelFile, parseModelFile } from '../nn/export';
@@ -109,6 +111,10 @@ main().catch((e: unknown) => {
   if (e instanceof ModelFileError || e instanceof DataError) {
     console.error(`eval: ${e.message}`);
     process.exit(1);
+  }
+  if (e instanceof GpuError || e instanceof GpuLimitError) {
+    console.error(`eval: ${e.name}: ${e.message}`);
+    process.exit(4);
   }
   console.error(e);
   process.exit(1);

@@ -1,8 +1,11 @@
 // `npm run train -- …`: headless training (Node/Dawn or Deno/wgpu, scripts/cli.mjs), with a progress bar on stderr and a
-// JSON summary (--json). See README "Command line" for every flag.
+// JSON summary (--json). See README "Command line" for every flag. Exit codes: 0 done, 1 bad
+// arguments, data or a diverged run, 3 the GPU device was lost, 4 a GPU error or a GPU limit
+// (the message says which and what to change).
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { acquireHeadlessGpu } from '../gpu/headless-gpu';
+import { DeviceLostError, GpuError, GpuLimitError } from '../gpu/errors';
 import { DEFAULT_SPARSITY, type MethodName } from '../sparsity/method';
 import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
@@ -37,6 +40,7 @@ export const TRAIN_OPTIONS = {
   json: { type: 'string' },
   'save-model': { type: 'string' },
   'save-checkpoint': { type: 'string' },
+  limits: { type: 'string', default: 'adapter' },
   quiet: { type: 'boolean', default: false },
   kernels: { type: 'string', default: 'tuned' },
   'kernel-cache': { type: 'string' },
@@ -48,7 +52,8 @@ export const USAGE = `usage: npm run train -- [--data DIR|synthetic] [--data-see
   [--window START:END] [--order ascending|descending] [--mode incremental|gradual] [--tau T]
   [--lambda-w L] [--weight-decay WD] [--warmup EPOCHS] [--no-augment] [--recalibrate]
   [--train-per-class K] [--test-per-class T] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]
-  [--kernels tuned|fixed] [--kernel-cache FILE]
+  [--kernels tuned|fixed] [--kernel-cache FILE] [--limits adapter|default]
+--limits default: WebGPU's default device limits, as on a constrained device.
 --kernels tuned (default) times the conv kernel candidates on this GPU at the batch size once and
 keeps the choice in --kernel-cache (default ${defaultTuningFile()}); fixed uses the configuration
 every kernel had before tuning.`;
@@ -150,7 +155,8 @@ export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): P
   const data = d.kind === 'synthetic'
     ? loadDataNode({ synthetic: d, testFile: values['test-file'] })
     : loadDataNode({ dir: values.data, trainPerClass: d.trainPerClass || undefined, testFile: values['test-file'], seed: config.seed });
-  const ctx = await acquireHeadlessGpu();
+  if (values.limits !== 'adapter' && values.limits !== 'default') throw new Error(`--limits must be adapter or default (got ${values.limits})`);
+  const ctx = await acquireHeadlessGpu({ limits: values.limits });
   const quiet = values.quiet;
   if (!quiet) console.error(`adapter: ${ctx.describe()}\ndata: ${data.description} (${data.train.n} train, ${data.test.n} test)`);
   const trainer = new Trainer(ctx, config, { train: data.train, test: data.test, classNames: data.classNames }, {
@@ -200,6 +206,13 @@ export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): P
   return result;
 }
 
+/** The message and exit code for a failed run: GPU failures are named (their class) and exit 4. */
+export function failureExit(e: unknown): { message: string; code: number } {
+  if (e instanceof DeviceLostError) return { message: `${e.name}: ${e.message}`, code: 3 };
+  if (e instanceof GpuError || e instanceof GpuLimitError) return { message: `${e.name}: ${e.message}`, code: 4 };
+  return { message: e instanceof Error ? e.message : String(e), code: 1 };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   trainFromArgs(process.argv.slice(2))
     .then((r) => {
@@ -207,7 +220,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(0);
     })
     .catch((e: unknown) => {
-      console.error(`\n${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
+      const { message, code } = failureExit(e);
+      console.error(`\n${message}`);
+      process.exit(code);
     });
 }

@@ -2,6 +2,7 @@
 // configuration, commands, and the metrics / mask snapshots the trainer emits.
 import type { SparsityConfig } from '../sparsity/method';
 import type { KernelReport } from '../nn/autotune';
+import type { GpuFault } from '../gpu/error-watch';
 
 export type ModelName = 'tiny' | 'reference';
 
@@ -105,7 +106,9 @@ export interface AppliedAdjustment extends Adjustment {
 
 export type RunState = 'idle' | 'loading-data' | 'compiling' | 'running' | 'paused' | 'done' | 'error';
 
-export type TrainErrorKind = 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
+/** 'gpu-error': WebGPU rejected work or its driver failed; 'gpu-limit': the run needs more than the device's limits. */
+export type TrainErrorKind =
+  | 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'gpu-error' | 'gpu-limit' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
 
 /** Page → worker. */
 export type ToWorker =
@@ -123,7 +126,9 @@ export type ToWorker =
   /** Takes the GPU's lost-device path now (GpuContext.simulateLoss): tests of the recovery. */
   | { type: 'simulate-device-loss' }
   /** Change the learning rate or N:M pattern from the next step (answered by 'adjusted' or 'adjust-refused'). */
-  | { type: 'adjust'; adjustment: Adjustment };
+  | { type: 'adjust'; adjustment: Adjustment }
+  /** Makes the next GPU operation whose name contains `when` do something invalid (GpuErrorWatch.injectFault): tests of the failure banner. */
+  | { type: 'inject-gpu-fault'; fault: GpuFault; when?: string };
 
 /** Worker → page. */
 export type FromWorker =

@@ -8,7 +8,6 @@ import type { GpuContext } from '../gpu/device';
 import { GpuTensor } from '../gpu/tensor';
 import { GpuTimer } from '../gpu/timing';
 import { prepareNmMask, type NmMaskOp } from '../kernels/nm-mask';
-import { AUGMENT_FIRST_UNIFORM } from '../kernels/augment';
 import { exportModel, parseModelFile, type ModelFile } from '../nn/export';
 import { modelFileParams } from '../nn/model-params';
 import { Network } from '../nn/network';
@@ -193,7 +192,7 @@ export class Pruner {
       const b = Math.min(RECAL_BATCH, images.n - k * RECAL_BATCH);
       if (b < 2) break;
       const gather = images.gather(net.input.buffer, net.labels.buffer, b, this.base.normalisation);
-      gather.setUniform(AUGMENT_FIRST_UNIFORM, k * RECAL_BATCH);
+      gather.setFirst(k * RECAL_BATCH);
       const plan = net.plan(b);
       for (const bn of plan.bnTrain) bn.setMomentum(1 / (k + 1));
       const enc = this.ctx.device.createCommandEncoder({ label: 'recalibrate' });

@@ -3,7 +3,7 @@
 // protocol in ./protocol.ts: takes commands, posts state, progress, metrics, mask snapshots and
 // a checkpoint after every epoch (the page keeps it to resume after a lost device).
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import { DeviceLostError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
+import { DeviceLostError, GpuError, GpuLimitError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
 import { DataError, SubsetError } from '../data';
 import { parseModelFile } from '../nn/export';
 import { modelFileParams } from '../nn/model-params';
@@ -19,6 +19,8 @@ let ctx: GpuContext | null = null;
 let trainer: Trainer | null = null;
 // Kernel tuning results: IndexedDB where there is one (kept across visits), else this session.
 const tuningStore = indexedDbTuningStore() ?? memoryTuningStore();
+/** A fault asked for before the device exists (the page may ask right after 'start'). */
+let pendingFault: Extract<ToWorker, { type: 'inject-gpu-fault' }> | null = null;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -34,6 +36,8 @@ function classify(e: unknown): [TrainErrorKind, string] {
   if (e instanceof NoWebGPUError) return ['no-webgpu', msg];
   if (e instanceof DeviceLostError) return ['device-lost', msg];
   if (e instanceof GpuOutOfMemoryError) return ['out-of-memory', msg];
+  if (e instanceof GpuError) return ['gpu-error', msg];
+  if (e instanceof GpuLimitError) return ['gpu-limit', msg];
   if (e instanceof TrainingDivergedError) return ['diverged', msg];
   if (e instanceof DataError || e instanceof SubsetError) return ['bad-data', msg];
   if (/must|needs|window/.test(msg)) return ['bad-config', msg];
@@ -60,6 +64,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       fail('device-lost', e.message);
     });
   }
+  if (pendingFault) ctx.errors.injectFault(pendingFault.fault, pendingFault.when);
+  pendingFault = null;
   const init = msg.init ? parseModelFile(msg.init, 'the model to start from') : null;
   const history = historyMarker(msg.config);
   const t = new Trainer(ctx, msg.config, data, {
@@ -123,6 +129,10 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       break;
     case 'simulate-device-loss':
       ctx?.simulateLoss();
+      break;
+    case 'inject-gpu-fault':
+      if (ctx && !ctx.lost) ctx.errors.injectFault(msg.fault, msg.when);
+      else pendingFault = msg;
       break;
     case 'export-model':
       if (!trainer) {
