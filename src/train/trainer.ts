@@ -263,9 +263,15 @@ export class Trainer {
     return true;
   }
 
+  /** Global index of the next training step to be submitted: where a change made now applies. */
+  get nextStep(): number {
+    return this.ep.epoch * this.stepsPerEpoch + this.ep.submitted + 1;
+  }
+
   /**
    * Changes the learning rate (the peak of the cosine schedule) or the N:M pattern from the next
-   * step on. Throws, changing nothing, when the change cannot apply to this run.
+   * step on (nextStep: reports lag the queue by a step or two, so that may be later than the
+   * step a report just showed). Throws, changing nothing, when the change cannot apply to this run.
    */
   adjust(a: Adjustment): void {
     if (a.lr !== undefined && !(a.lr > 0 && Number.isFinite(a.lr))) throw new Error(`learning rate must be positive (got ${a.lr})`);
