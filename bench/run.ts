@@ -149,6 +149,7 @@ const NOTES = [
   'maxq_mask_update: src/sparsity/runtime.ts MaxQ 2:4 (τ 0.01, linear schedule, window [0, 2], setEpoch(1): p = 0.5, so floor(G/2) groups per layer stay dense and the group selection runs) on conv2…conv5: L1 norms, thresholds, soft masks and W⊙m. Each timed update follows one untimed MaxQ training step at the same batch (3 more before the first), so the weights have moved by one SGD step as between two training steps; timed: the update\'s own compute pass by GPU timestamps where the adapter has them (in training it shares the step\'s submission), else wall time until the queue is idle. overhead = mask update ms / dense training step ms (wall time, as above).',
   'train_ips cases: images/s = batch / step time; SR-STE 2:4 sparse from the first step (window [0, 0]), MaxQ 2:4 mid-window as in maxq_mask_update; reference model.',
   'rel. diff = ‖ours − baseline‖₂ / ‖baseline‖₂ over all outputs of the case (same seeded inputs).',
+  'Firefox notices finished GPU work on a 100 ms poll (WebGPUParent POLL_TIME_MS), so un-nudged every wait costs up to 100 ms; ours and TF.js\'s waits are both nudged with empty submissions (src/gpu/completion.ts), which ends a wait within a few ms of the work. Firefox rounds performance.now() to 1 ms.',
 ];
 
 /** Per-case fields of one implementation's block, whichever runner produced it. */

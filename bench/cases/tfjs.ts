@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { convInputs, matmulInputs, type BenchCase, type ConvCase, type MatmulCase } from './defs';
 import { hwioToOhwi, ohwiToHwio, tfTrainStep } from './tfjs-train';
 import { timeRuns } from './timing';
+import { completionsArePolled, settle } from '../../src/gpu/completion';
 
 export const BASELINE_NAME = 'tfjs-4.22-webgpu';
 
@@ -14,6 +15,11 @@ export async function initTf(): Promise<string> {
   if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not initialise its WebGPU backend.');
   await tf.ready();
   return `${BASELINE_NAME} (backend ${tf.getBackend()})`;
+}
+
+/** TF.js's own WebGPU device. */
+function tfDevice(): GPUDevice {
+  return (tf.backend() as unknown as { device: GPUDevice }).device;
 }
 
 interface TfPrepared {
@@ -78,7 +84,9 @@ export async function runTf(c: BenchCase, initial?: Record<string, Float32Array>
     const { ms, runs, value } = await timeRuns(async (warmup) => {
       const t0 = performance.now();
       const ys = p.run();
-      const results = await Promise.all(ys.map((y) => y.data() as Promise<Float32Array>));
+      const reads = Promise.all(ys.map((y) => y.data() as Promise<Float32Array>));
+      // Where completions are polled (Firefox), TF.js's waits are nudged as ours are (completion.ts).
+      const results = completionsArePolled() ? await settle(tfDevice().queue, reads) : await reads;
       const ms = performance.now() - t0;
       tf.dispose(ys);
       return { ms, value: warmup ? await p.outputs(results) : [] };

@@ -3,6 +3,7 @@ import { DeviceLostError, NoWebGPUError } from './errors';
 import { BufferPool } from './buffer-pool';
 import { PipelineCache } from './pipeline-cache';
 import { GpuErrorWatch } from './error-watch';
+import { completionsArePolled, settle } from './completion';
 
 export interface GpuInfo {
   vendor: string;
@@ -36,6 +37,11 @@ export class GpuContext {
   lost: DeviceLostError | null = null;
   /** Which WebGPU implementation, where the caller knows it (headless runtimes do): "Deno/wgpu". */
   implementation = '';
+  /**
+   * Nudge the queue while waiting for completions (completion.ts): on where the implementation
+   * notices finished work only on a timer (Firefox), off elsewhere, where it costs a few submits.
+   */
+  nudgeCompletions = completionsArePolled();
 
   constructor(
     readonly device: GPUDevice,
@@ -88,6 +94,16 @@ export class GpuContext {
   get adapterName(): string | null {
     const i = this.info;
     return [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ') || null;
+  }
+
+  /** Resolves with `wait` (a mapAsync or onSubmittedWorkDone of this device), nudged where that helps. */
+  settle<T>(wait: Promise<T>): Promise<T> {
+    return this.nudgeCompletions ? settle(this.device.queue, wait) : wait;
+  }
+
+  /** The queue has finished everything submitted so far. */
+  idle(): Promise<void> {
+    return this.settle(this.device.queue.onSubmittedWorkDone());
   }
 
   /** A one-line description of the adapter, for test output and benchmark reports. */

@@ -62,7 +62,7 @@ export class Staging {
     // The GPU errors of the work recorded so far, not of work queued while the map is pending.
     const upTo = ctx.errors.mark();
     try {
-      await this.buffer.mapAsync(USAGE.MAP_READ);
+      await ctx.settle(this.buffer.mapAsync(USAGE.MAP_READ));
     } catch (e) {
       if (ctx.lost) throw ctx.lost;
       await ctx.errors.check(upTo);

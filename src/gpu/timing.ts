@@ -32,10 +32,10 @@ export class GpuTimer {
     }
     const t0 = performance.now();
     device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
+    await this.ctx.idle();
     const wall = performance.now() - t0;
     if (!this.readBuf) return { ms: wall, source: 'wall' };
-    await this.readBuf.mapAsync(USAGE.MAP_READ);
+    await this.ctx.settle(this.readBuf.mapAsync(USAGE.MAP_READ));
     const t = new BigInt64Array(this.readBuf.getMappedRange().slice(0));
     this.readBuf.unmap();
     const ns = Number(t[1] - t[0]);
@@ -70,7 +70,7 @@ export async function timePasses(ctx: GpuContext, items: Encodable[], reps: numb
       pass.end();
       const t0 = performance.now();
       device.queue.submit([enc.finish()]);
-      await device.queue.onSubmittedWorkDone();
+      await ctx.idle();
       ms.push((performance.now() - t0) / reps[i]);
     }
     return { ms, source: 'wall' as const };
@@ -90,7 +90,7 @@ export async function timePasses(ctx: GpuContext, items: Encodable[], reps: numb
     enc.resolveQuerySet(querySet, 0, count, resolve, 0);
     enc.copyBufferToBuffer(resolve, 0, read, 0, count * 8);
     device.queue.submit([enc.finish()]);
-    await read.mapAsync(USAGE.MAP_READ);
+    await ctx.settle(read.mapAsync(USAGE.MAP_READ));
     const t = new BigInt64Array(read.getMappedRange().slice(0));
     read.unmap();
     const ms = items.map((_, i) => Number(t[2 * i + 1] - t[2 * i]) / 1e6 / reps[i]);
@@ -128,7 +128,7 @@ export async function cpuTimePasses(ctx: GpuContext, items: Encodable[], reps: n
     pass.end();
     const c0 = processCpuMs() as number;
     device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
+    await ctx.idle();
     ms.push(((processCpuMs() as number) - c0) / reps[i]);
   }
   return ms;
@@ -140,7 +140,7 @@ export async function roundTripMs(ctx: GpuContext): Promise<number> {
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
     ctx.device.queue.submit([ctx.device.createCommandEncoder().finish()]);
-    await ctx.device.queue.onSubmittedWorkDone();
+    await ctx.idle();
     best = Math.min(best, performance.now() - t0);
   }
   return best;

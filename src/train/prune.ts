@@ -201,7 +201,7 @@ export class Pruner {
       for (const e of plan.trainForward) e.encode(pass);
       pass.end();
       this.ctx.device.queue.submit([enc.finish()]);
-      await this.ctx.device.queue.onSubmittedWorkDone();
+      await this.ctx.idle();
     }
     return net.params.read(bns.flatMap((b) => [`${b}.running_mean`, `${b}.running_var`]));
   }

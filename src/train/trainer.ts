@@ -706,7 +706,7 @@ export class Trainer {
   /** BN recalibration (MAXQ.md step 8), kept in the running statistics; waits until it is done. */
   async recalibrate(): Promise<void> {
     this.recordRecalibration();
-    await this.ctx.device.queue.onSubmittedWorkDone();
+    await this.ctx.idle();
     await this.ctx.errors.check();
   }
 

@@ -3,7 +3,8 @@
 // (no step waits for the queue; an epoch end is one readback); a step split into many submissions
 // (a tiny watchdog budget) trains exactly as one submission does, and so does a dataset held in
 // many chunks; pause, single steps and resume
-// report exactly the steps taken and end where an uninterrupted run ends.
+// report exactly the steps taken and end where an uninterrupted run ends; waits nudged with
+// empty submissions (completion.ts, on in Firefox) change nothing in what is trained.
 import { describe, expect, it } from 'vitest';
 import { useGpu } from '../helpers/gpu';
 import type { GpuContext } from '../../src/gpu/device';
@@ -118,6 +119,29 @@ describe('trainer readbacks', () => {
       expect(masks).toBeGreaterThan(2);
     } finally {
       watch.restore();
+    }
+  });
+
+  it('with completions nudged (as in Firefox, whose WebGPU polls for finished work) a run trains exactly as without, and the nudges are empty submissions', async () => {
+    const ctx = gpu();
+    const cfg = { ...config, epochs: 1 };
+    const plain = new Trainer(ctx, cfg, data, {}, OPTIONS);
+    const a = await plain.run();
+    plain.destroy();
+    const watch = watchQueue(ctx);
+    const submitted = watch.counts.submit;
+    ctx.nudgeCompletions = true;
+    let nudged: Trainer | null = null;
+    try {
+      nudged = new Trainer(ctx, cfg, data, {}, OPTIONS);
+      const b = await nudged.run();
+      expect(b.map(strip)).toEqual(a.map(strip));
+      // Every wait submitted at least one nudge before it settled.
+      expect(watch.counts.submit - submitted).toBeGreaterThan(watch.waits());
+    } finally {
+      ctx.nudgeCompletions = false;
+      watch.restore();
+      nudged?.destroy();
     }
   });
 
