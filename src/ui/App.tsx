@@ -8,7 +8,7 @@ import { useSettings } from '../state/settings';
 import { ChartsGrid } from './charts/ChartsGrid';
 import { CompareRuns } from './compare/CompareRuns';
 import { ControlsPanel } from './controls/ControlsPanel';
-import { PresetPicker } from './controls/PresetPicker';
+import { LessonPicker } from './controls/LessonPicker';
 import { FileMenu } from './io/FileMenu';
 import { MaskViews } from './masks/MaskViews';
 import { ProblemBanner, UrlNotice } from './Notices';
@@ -123,7 +123,7 @@ export function App() {
       <TopBar presenting={presenting} togglePresenting={togglePresenting} adapter={adapter} />
       <UrlNotice />
       <ProblemBanner />
-      <PresetPicker />
+      <LessonPicker />
       <div className="layout">
         {!presenting && <ControlsPanel />}
         <main className="stage">

@@ -1,25 +1,28 @@
-// Train (dashed) and test (solid) accuracy per epoch, per shown run.
+// Train (dashed) and test (solid) accuracy per epoch, per shown run; behind them the picked lesson's expected bands.
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { pct } from '../format';
 import { usePalette } from '../use-palette';
 import { axisProps, CHART_HEIGHT, gridProps, legendProps, tooltipProps } from './axes';
 import { ChartCard } from './ChartCard';
 import { lastEpoch, useChartRuns } from './chart-runs';
+import { bandElements, bandsLastEpoch, useLessonBands } from './lesson-bands';
 
 export function AccuracyChart() {
   const pal = usePalette();
   const runs = useChartRuns();
-  const any = runs.some((r) => r.run.epochs.length > 0);
+  const bands = useLessonBands(pal);
+  const any = runs.some((r) => r.run.epochs.length > 0) || bands.length > 0;
   return (
-    <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images. Dotted (with BN recalibration): test before recalibrating." empty={any ? null : 'Appears at the end of the first epoch.'}>
+    <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images. Dotted (with BN recalibration): test before recalibrating. Shaded (a lesson picked): what the lesson's runs reached, lowest to highest over seeds." empty={any ? null : 'Appears at the end of the first epoch.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
         <LineChart title="Train and test accuracy per epoch" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
-          <XAxis type="number" dataKey="epoch" domain={[0, lastEpoch(runs)]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
+          <XAxis type="number" dataKey="epoch" domain={[0, Math.max(lastEpoch(runs), bandsLastEpoch(bands))]} allowDecimals={false} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
             label={{ value: 'epoch', position: 'insideBottom', offset: -8, fill: pal.fg }} />
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} {...axisProps(pal)} width={56} />
-          <Tooltip {...tooltipProps(pal)} formatter={(v) => pct(Number(v))} />
+          <Tooltip {...tooltipProps(pal)} formatter={(v) => (Array.isArray(v) ? v.map((x) => pct(Number(x))).join('–') : pct(Number(v)))} />
           <Legend {...legendProps(pal)} />
+          {bandElements(bands)}
           {runs.flatMap(({ run, color, label }) => [
             <Line key={`${run.id}-test`} data={run.epochs} dataKey="testAcc" name={`${label} · test`} stroke={color} strokeWidth={3} dot isAnimationActive={false} />,
             <Line key={`${run.id}-train`} data={run.epochs} dataKey="trainAcc" name={`${label} · train`} stroke={color} strokeWidth={2} strokeDasharray="6 4" dot={false} isAnimationActive={false} />,

@@ -1,0 +1,41 @@
+// The picked lesson's expected outcome behind the live run: per arm, the sweep's min–max over
+// seeds as a shaded band and its mean as a thin dashed line (bench/results/lessons.json).
+import { Area, Line } from 'recharts';
+import { armBand } from '../../state/lesson-stats';
+import { chosenLesson, useLesson } from '../../state/lessons';
+import type { Palette } from '../palette';
+
+export interface LessonBand {
+  id: string;
+  label: string;
+  color: string;
+  seeds: number;
+  points: ReturnType<typeof armBand>;
+}
+
+/** Bands of the picked lesson's arms (colours from the end of the palette, runs use its start). */
+export function useLessonBands(pal: Palette): LessonBand[] {
+  const lesson = chosenLesson(useLesson((st) => st.chosen));
+  if (!lesson) return [];
+  return lesson.arms.map((arm, i) => ({
+    id: `${lesson.id}-${arm.id}`,
+    label: arm.label,
+    color: pal.series[pal.series.length - 1 - (i % pal.series.length)],
+    seeds: arm.runs.length,
+    points: armBand(arm),
+  }));
+}
+
+/** The last epoch index the bands reach (0 when there are none). */
+export function bandsLastEpoch(bands: LessonBand[]): number {
+  return Math.max(0, ...bands.flatMap((b) => b.points.map((p) => p.epoch)));
+}
+
+export function bandElements(bands: LessonBand[]) {
+  return bands.flatMap((b) => [
+    <Area key={`${b.id}-band`} data={b.points} dataKey="band" name={`expected ${b.label} (min–max of ${b.seeds} seeds)`} type="linear"
+      stroke="none" fill={b.color} fillOpacity={0.2} legendType="none" isAnimationActive={false} className={`lesson-band lesson-band-${b.id}`} />,
+    <Line key={`${b.id}-mean`} data={b.points} dataKey="mean" name={`expected ${b.label} (mean of ${b.seeds} seeds)`} stroke={b.color}
+      strokeWidth={2} strokeDasharray="2 3" dot={false} isAnimationActive={false} className={`lesson-mean lesson-mean-${b.id}`} />,
+  ]);
+}
