@@ -1,9 +1,10 @@
 // Benchmark page script: acquires our GPU context and TF.js's WebGPU backend, then exposes
-// window.nmpBench.runCase(id) — ours and the case's baseline (TF.js, or our own dense kernel/step)
-// on identical inputs, with their agreement.
+// window.nmpBench.runCase(id) — ours (tuned kernels, and the fixed configuration) and the case's
+// baseline (TF.js, or our own dense kernel/step) on identical inputs, with their agreement.
 import { acquireGpu } from '../src/gpu/device';
 import { baselineKind, baselineName, benchCases, relDiff, type BenchApi, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
-import { runOurs } from './cases/ours';
+import { runOurs, runTunedAndFixed } from './cases/ours';
+import { sparseModel } from './cases/sparse-model';
 import { BASELINE_NAME, initTf, runTf } from './cases/tfjs';
 import { initialParams } from './cases/train';
 
@@ -29,12 +30,16 @@ async function runCase(id: string): Promise<CaseResult> {
   await ready;
   const ctx = await ctxPromise;
   log(`${id}: ours…`);
-  const ours = await runOurs(ctx, c);
+  const { tuned: ours, fixed } = await runTunedAndFixed(ctx, c);
+  const mine = {
+    fixed: { ms: fixed.ms, runs: fixed.runs }, config: ours.config, tuningMs: ours.tuningMs,
+    model: c.kind === 'sparse_matmul' ? sparseModel(c) : undefined,
+  };
   const kind = baselineKind(c);
   const name = baselineName(c, BASELINE_NAME);
   if (kind === null || name === null) {
     log(`${id}: ours ${ours.ms.toFixed(0)} ms`);
-    return { id, ours: { ms: ours.ms, runs: ours.runs }, baseline: null };
+    return { id, ours: { ms: ours.ms, runs: ours.runs }, ...mine, baseline: null };
   }
   log(`${id}: ours ${ours.ms.toFixed(0)} ms; ${name}…`);
   const base = kind === 'ours'
@@ -44,6 +49,7 @@ async function runCase(id: string): Promise<CaseResult> {
   return {
     id,
     ours: { ms: ours.ms, runs: ours.runs },
+    ...mine,
     baseline: { name, ms: base.ms, runs: base.runs },
     relDiff: ours.outputs.length ? relDiff(ours.outputs, base.outputs) : undefined,
   };

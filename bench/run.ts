@@ -14,6 +14,7 @@ import { resolveFirefoxEnv } from '../scripts/gpu-env.mjs';
 import { runOn } from '../scripts/runtimes.mjs';
 import { baselineKind, benchCases, caseFlops, caseShape, type BenchCase, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
 import type { NodeResults } from './node';
+import type { SparseModel } from './cases/sparse-model';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, skip: { type: 'string' }, runtime: { type: 'string' } },
@@ -163,6 +164,14 @@ interface LaneCase {
   overhead?: number;
   /** train_ips cases: batch / (ours ms / 1000). */
   imagesPerSecond?: number;
+  /** Today's fixed kernel configuration, timed beside the tuned one (ms above). */
+  fixed?: { ms: number; runs: number; cpuMs?: number };
+  cpuMs?: number;
+  /** The configuration the tuner chose, in words, and what tuning took. */
+  config?: string;
+  tuningMs?: number;
+  /** sparse24 cases: the bytes/instructions model of packed vs dense and the ratios it predicts for a GPU. */
+  model?: SparseModel;
   error?: string;
 }
 
@@ -225,6 +234,10 @@ interface ReportCase {
   relDiff?: number;
   overhead?: number;
   imagesPerSecond?: number;
+  fixed?: { ms: number; runs: number };
+  config?: string;
+  tuningMs?: number;
+  model?: SparseModel;
   error?: string;
 }
 
@@ -243,10 +256,10 @@ function browserBlock(run: BrowserRun): LaneBlock {
     cases: cases.map((c): LaneCase => {
       const o = run.outcomes.get(c.id);
       if (!o || 'error' in o) return { id: c.id, error: o?.error ?? 'not run' };
-      const { ours, baseline, relDiff } = o.result;
+      const { ours, baseline, relDiff, fixed, config, tuningMs, model } = o.result;
       const flops = caseFlops(c);
       return {
-        id: c.id, ms: ours.ms, runs: ours.runs, gflops: perSecond(flops.ours, ours.ms),
+        id: c.id, ms: ours.ms, runs: ours.runs, gflops: perSecond(flops.ours, ours.ms), fixed, config, tuningMs, model,
         baseline: baseline && { ...baseline, gflops: perSecond(flops.baseline, baseline.ms) },
         speedup: baseline ? baseline.ms / ours.ms : undefined, relDiff, ...derived(c, ours.ms, baseline?.ms),
       };
@@ -304,6 +317,31 @@ function markdown(report: Report): string {
       if (a !== undefined && b !== undefined) lines.push(`| ${c.id} | ${fmtMs(a)} | ${fmtMs(b)} | ${fmtX(a / b)} |`);
     }
   }
+  lines.push('', '## Tuned against fixed kernels (issue 10)', '',
+    'ratio = fixed ms / tuned ms, both timed alternately in the same page or process: the kernel configuration the autotuner chose on that adapter against the one every kernel had before tuning (fixed). CPU ms: process CPU time, the work itself on a CPU emulation, steadier than wall time on a busy machine.',
+    '', `| case | ${blocks.map((b) => `${b.name} tuned / fixed ms | ratio`).join(' | ')} |`, `|---|${blocks.map(() => '---:|---:').join('|')}|`);
+  for (const c of cases) {
+    const cells = blocks.map((b) => {
+      const x = of(b.block, c.id);
+      if (!x?.fixed || x.ms === undefined) return '— | —';
+      const cpu = x.cpuMs && x.fixed.cpuMs ? ` (CPU ${fmtMs(x.cpuMs)} / ${fmtMs(x.fixed.cpuMs)})` : '';
+      return `${fmtMs(x.ms)} / ${fmtMs(x.fixed.ms)}${cpu} | ${fmtX(x.fixed.ms / x.ms)}`;
+    });
+    lines.push(`| ${c.id} | ${cells.join(' | ')} |`);
+  }
+  const configs = blocks.flatMap((b) => b.block.cases.filter((x) => x.config).map((x) => `- ${b.name} ${x.id}: ${x.config}${x.tuningMs ? ` (tuning ${(x.tuningMs / 1000).toFixed(1)} s)` : ''}`));
+  if (configs.length) lines.push('', 'Chosen configurations:', '', ...configs);
+  const models = blocks.flatMap((b) => b.block.cases.filter((x) => x.model).map((x) => ({ b, x })));
+  if (models.length) {
+    lines.push('', '## Packed 2:4 against dense: a model for GPUs beside what the CPU emulations measure', '',
+      'From the kernels\' own inner loops (bench/cases/sparse-model.ts): bytes read and instructions per output of the packed kernel and of the dense kernel on W⊙m; a memory-bound GPU gains the bytes ratio, a compute-bound one the instruction ratio. measured = dense ms / packed ms with today\'s fixed kernels; the tuned packed model uses whichever is faster per layer.',
+      '', '| implementation | case | dense B/out | packed B/out | dense instr/out | packed instr/out | predicted memory-bound | predicted compute-bound | measured |', '|---|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const { b, x } of models) {
+      const m = x.model!;
+      const measured = x.baseline && x.fixed ? fmtX(x.baseline.ms / x.fixed.ms) : '—';
+      lines.push(`| ${b.name} | ${x.id} | ${m.dense.bytesPerOutput.toFixed(2)} | ${m.packed.bytesPerOutput.toFixed(2)} | ${m.dense.instructionsPerOutput.toFixed(2)} | ${m.packed.instructionsPerOutput.toFixed(2)} | ${fmtX(m.predicted.memoryBound)} | ${fmtX(m.predicted.computeBound)} | ${measured} |`);
+    }
+  }
   lines.push('', '## Chromium against TF.js in detail', '',
     '| case | shape | ours ms | ours GFLOP/s | baseline | baseline ms | baseline GFLOP/s | ratio | rel. diff | runs (ours/baseline) |',
     '|---|---|---:|---:|---|---:|---:|---:|---:|---:|');
@@ -327,6 +365,19 @@ function markdown(report: Report): string {
     const a = of(node, t.id)?.ms, b = of(deno, t.id)?.ms;
     return a === undefined || b === undefined ? [] : [`| ${t.what} | ${fmtX(a / b)} | ${a / b >= t.min ? 'yes' : 'no'} |`];
   }) : [];
+  // Issue 10: tuned at least as fast as fixed everywhere; the reference step 1.5× today's (fixed) on Deno/wgpu.
+  targets.push(`| tuned ≥ fixed in every case (issue 10; ratio = fixed / tuned, the smallest shown) | ${blocks.map((b) => {
+    const rs = b.block.cases.filter((x) => x.fixed && x.ms !== undefined).map((x) => ({ id: x.id, r: x.fixed!.ms / x.ms! }));
+    if (rs.length === 0) return '—';
+    const worst = rs.reduce((a, x) => (x.r < a.r ? x : a));
+    return `${rs.filter((x) => x.r >= 1).length}/${rs.length} cases; smallest ${fmtX(worst.r)} (${worst.id})`;
+  }).join(' | ')} |`);
+  const step = deno ? of(deno, 'train_step_ref_b8') : undefined;
+  if (step?.fixed && step.ms !== undefined) {
+    const r = step.fixed.ms / step.ms;
+    const cpu = step.cpuMs && step.fixed.cpuMs ? `; CPU time ${fmtX(step.fixed.cpuMs / step.cpuMs)}` : '';
+    cross.push(`| reference CNN training step on Deno/wgpu ≥ 1.5× faster than the fixed (pre-tuning) kernels (issue 10) | ${fmtX(r)}${cpu} | ${r >= 1.5 ? 'yes' : 'no'} |`);
+  }
   if (targets.length) lines.push('', '## Targets', '', `| target | ${blocks.map((b) => b.name).join(' | ')} |`, `|---|${blocks.map(() => '---:|').join('')}`, ...targets);
   if (cross.length) lines.push('', '| target across implementations | measured | met |', '|---|---:|---|', ...cross);
   const errors = [
@@ -343,7 +394,10 @@ function markdown(report: Report): string {
 function chromiumBlock(report: Report): LaneBlock {
   return {
     adapter: report.adapter.browser ?? 'unavailable',
-    cases: report.cases.map((r) => ({ id: r.id, ms: r.ours?.ms, runs: r.ours?.runs, gflops: r.ours?.gflops, baseline: r.baseline, speedup: r.speedup, relDiff: r.relDiff, overhead: r.overhead, imagesPerSecond: r.imagesPerSecond, error: r.error })),
+    cases: report.cases.map((r) => ({
+      id: r.id, ms: r.ours?.ms, runs: r.ours?.runs, gflops: r.ours?.gflops, baseline: r.baseline, speedup: r.speedup, relDiff: r.relDiff,
+      overhead: r.overhead, imagesPerSecond: r.imagesPerSecond, fixed: r.fixed, config: r.config, tuningMs: r.tuningMs, model: r.model, error: r.error,
+    })),
   };
 }
 
@@ -385,6 +439,7 @@ const report: Report = {
     return {
       ...base, ours: { ms: x.ms!, runs: x.runs!, gflops: x.gflops }, baseline: (x.baseline as ReportCase['baseline']) ?? null,
       speedup: x.speedup, relDiff: x.relDiff, overhead: x.overhead, imagesPerSecond: x.imagesPerSecond,
+      fixed: x.fixed, config: x.config, tuningMs: x.tuningMs, model: x.model,
     };
   }) : [],
   ...(node && { node: headlessBlock(node) }),

@@ -7,7 +7,7 @@ import { adviceFor, useLive } from './state/live';
 import { replaySavedRun } from './state/replay';
 import { connectRuns } from './state/runs';
 import { connectSettings } from './state/settings';
-import { simulateDeviceLoss } from './state/worker-client';
+import { injectGpuFault, simulateDeviceLoss } from './state/worker-client';
 import { App } from './ui/App';
 import './ui/app.css';
 
@@ -24,8 +24,8 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-// Development hook (the e2e tests drive it): a GPU cannot be made to fail on demand.
-if (import.meta.env.DEV) (window as unknown as { __playground: object }).__playground = { simulateDeviceLoss };
+// Development hooks (the e2e tests drive them): a GPU cannot be made to fail on demand.
+if (import.meta.env.DEV) (window as unknown as { __playground: object }).__playground = { simulateDeviceLoss, injectGpuFault };
 
 const replay = new URLSearchParams(location.search).get('replay');
 if (import.meta.env.DEV && replay) {

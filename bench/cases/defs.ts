@@ -2,6 +2,7 @@
 // Node/Dawn run (ours, and our own baselines) and the report: ids, shapes, baselines, FLOP counts,
 // settings and deterministic inputs, so every runner measures the same work.
 import { mulberry32 } from '../../src/reference/random';
+import type { SparseModel } from './sparse-model';
 
 export interface MatmulCase {
   kind: 'matmul';
@@ -268,7 +269,15 @@ export interface Timing {
 
 export interface CaseResult {
   id: string;
+  /** With the kernels the autotuner picks on this adapter. */
   ours: Timing;
+  /** The configuration every kernel had before tuning, timed in the same page. */
+  fixed: Timing;
+  /** The tuned configuration in words, and what tuning took (not part of ours.ms). */
+  config: string;
+  tuningMs: number;
+  /** sparse24 cases: bytes and instructions per output of packed vs dense (sparse-model.ts). */
+  model?: SparseModel;
   /** null: no baseline (the images/s cases). */
   baseline: (Timing & { name: string }) | null;
   /** ‖ours − baseline‖₂ / ‖baseline‖₂ over all outputs where both computed the same thing. */

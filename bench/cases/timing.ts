@@ -1,8 +1,8 @@
 // Repetition policy shared by ours and the baseline: after the warm-up, repeat the timed run while
 // it is cheap (up to 5 runs or ~2 s in total) and keep the median; slow cases get a single run,
 // which keeps `--quick` within minutes on SwiftShader.
-const MAX_RUNS = 5;
-const BUDGET_MS = 2000;
+export const MAX_RUNS = 5;
+export const BUDGET_MS = 2000;
 
 export interface Timed<T> {
   ms: number;

@@ -12,7 +12,8 @@ import { DEFAULT_SPARSITY, denseRuntime, type SparsityRuntime } from '../../src/
 import { createSparsityRuntime } from '../../src/sparsity/runtime';
 import { submitTrainStep } from '../../src/train/step';
 import { BENCH_SGD, INIT_SEED, resizeLastAxis, SPARSE_SETTINGS, trainInputs, type TrainMethod } from './defs';
-import type { Prepared } from './ours';
+import type { KernelChoice, Prepared } from './ours';
+import { describeKernels, tuneNetwork } from '../../src/nn/autotune';
 
 const SPEC = modelSpec('reference');
 /** Parameters SGD updates, in the order the training-step outputs list their updates (reference CNN). */
@@ -46,14 +47,25 @@ function build(ctx: GpuContext, method: TrainMethod, maxBatch: number, model: Mo
  * trainer does). Outputs: the update w' − w of every trainable parameter (logical shapes, in
  * TRAINABLE order) made by the warm-up step from the initial weights.
  */
-export async function prepareTrainStep(ctx: GpuContext, method: TrainMethod, batch: number, model: ModelName = 'reference'): Promise<Prepared> {
+export async function prepareTrainStep(
+  ctx: GpuContext, method: TrainMethod, batch: number, kernels: KernelChoice, model: ModelName = 'reference',
+): Promise<Prepared> {
   const { net, sparsity } = build(ctx, method, batch, model);
+  let config = 'fixed configuration';
+  let tuningMs = 0;
+  if (kernels === 'tuned') {
+    const r = await tuneNetwork(net, batch);
+    config = describeKernels(r).families.join(' · ');
+    tuningMs = r.tuningMs;
+  }
   const { x, labels } = trainInputs(batch);
   net.input.write(resizeLastAxis(x, 3, 4));
   net.labels.writeU32(labels);
   const trainable = trainableParamNames(modelSpec(model));
   const initial = await net.params.read(trainable);
   return {
+    config,
+    tuningMs,
     async run() {
       submitTrainStep(ctx, net, sparsity, batch, BENCH_SGD);
       await readBuffer(ctx, net.metrics.buffer, 16);

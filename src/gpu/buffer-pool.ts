@@ -1,5 +1,8 @@
 // Reuses storage buffers by (size class, usage) so per-step temporaries cost no allocations.
+// Allocations are checked against the device's limits and run under error scopes.
 import { GpuOutOfMemoryError } from './errors';
+import type { GpuErrorWatch } from './error-watch';
+import { checkStorageBinding } from './limits';
 
 // GPUBufferUsage values from the WebGPU spec (constants, so this module loads before any GPU exists).
 export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -19,7 +22,10 @@ export class BufferPool {
   private live = new Set<GPUBuffer>();
   bytesAllocated = 0;
 
-  constructor(private device: GPUDevice) {}
+  constructor(
+    private device: GPUDevice,
+    private errors: GpuErrorWatch,
+  ) {}
 
   /** A storage buffer of at least `bytes` bytes (contents undefined). Give it back with release(). */
   acquire(bytes: number, usage: number = STORAGE, label = 'pooled'): GPUBuffer {
@@ -31,9 +37,10 @@ export class BufferPool {
       this.live.add(reused);
       return reused;
     }
+    checkStorageBinding(this.device.limits, `The GPU buffer ${label}`, size, 'Try a smaller batch size or model.');
     let buf: GPUBuffer;
     try {
-      buf = this.device.createBuffer({ size, usage, label });
+      buf = this.errors.scoped(`allocating ${label}`, () => this.device.createBuffer({ size, usage, label }));
     } catch (e) {
       throw new GpuOutOfMemoryError(
         `Could not allocate a ${(size / 2 ** 20).toFixed(1)} MiB GPU buffer (${String(e)}). ` +

@@ -2,6 +2,7 @@
 import { DeviceLostError, NoWebGPUError } from './errors';
 import { BufferPool } from './buffer-pool';
 import { PipelineCache } from './pipeline-cache';
+import { GpuErrorWatch } from './error-watch';
 
 export interface GpuInfo {
   vendor: string;
@@ -15,6 +16,12 @@ export interface AcquireOptions {
   /** The GPU entry point: navigator.gpu in a browser, the `webgpu` package's in Node. */
   gpu?: GPU;
   powerPreference?: GPUPowerPreference;
+  /**
+   * 'adapter' (default): the largest limits the adapter allows. 'default': WebGPU's default
+   * limits (maxStorageBufferBindingSize 128 MiB, maxBufferSize 256 MiB, …), what every device
+   * offers: tests use it to run as a constrained device would.
+   */
+  limits?: 'adapter' | 'default';
 }
 
 const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups' as GPUFeatureName];
@@ -23,6 +30,8 @@ const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'sub
 export class GpuContext {
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
+  /** GPU errors (error scopes, uncapturederror) as typed failures: see error-watch.ts. */
+  readonly errors: GpuErrorWatch;
   private lostListeners = new Set<(e: DeviceLostError) => void>();
   lost: DeviceLostError | null = null;
   /** Which WebGPU implementation, where the caller knows it (headless runtimes do): "Deno/wgpu". */
@@ -36,8 +45,9 @@ export class GpuContext {
     readonly adapter: GPUAdapter | null = null,
     readonly gpu: GPU | null = null,
   ) {
-    this.pool = new BufferPool(device);
-    this.pipelines = new PipelineCache(device);
+    this.errors = new GpuErrorWatch(device, () => this.lost !== null);
+    this.pool = new BufferPool(device, this.errors);
+    this.pipelines = new PipelineCache(device, this.errors);
     device.lost.then((l) => {
       if (l.reason !== 'destroyed') this.markLost(String(l.reason), l.message);
     });
@@ -96,7 +106,7 @@ function defaultGpu(): GPU | undefined {
   return typeof navigator !== 'undefined' ? (navigator as Navigator).gpu : undefined;
 }
 
-/** Get an adapter and a device with the largest limits the adapter allows. */
+/** Get an adapter and a device with the largest limits the adapter allows (or WebGPU's defaults). */
 export async function acquireGpu(opts: AcquireOptions = {}): Promise<GpuContext> {
   const gpu = opts.gpu ?? defaultGpu();
   if (!gpu) {
@@ -115,7 +125,7 @@ export async function acquireGpu(opts: AcquireOptions = {}): Promise<GpuContext>
   }
   const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
   const l = adapter.limits;
-  const device = await adapter.requestDevice({
+  const device = await adapter.requestDevice(opts.limits === 'default' ? { requiredFeatures: features } : {
     requiredFeatures: features,
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,

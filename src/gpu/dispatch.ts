@@ -1,6 +1,8 @@
 // The one dispatch helper: a kernel invocation prepared once (pipeline, bind group, uniforms) and
 // recorded into any compute pass as often as needed, so a training step is a single submission.
+// Preparing one checks its bindings against the device's limits and runs under error scopes.
 import type { GpuContext } from './device';
+import { checkStorageBinding, checkStorageBufferCount } from './limits';
 import type { Constants } from './pipeline-cache';
 import { USAGE } from './buffer-pool';
 
@@ -47,11 +49,30 @@ export class Dispatch implements Encodable {
     readonly spec: DispatchSpec,
   ) {
     const device = ctx.device;
+    checkStorageBufferCount(device.limits, `The GPU kernel ${spec.label}`, spec.buffers.filter((b) => b).length);
+    spec.buffers.forEach((buffer, binding) => {
+      if (buffer) checkStorageBinding(device.limits, `The GPU kernel ${spec.label} (binding ${binding}, ${buffer.label || 'unlabelled'})`, buffer.size);
+    });
     this.pipeline = ctx.pipelines.get(spec.code, spec.entryPoint ?? 'main', spec.constants, spec.label);
+    [this.uniformBuffer, this.bindGroup] = ctx.errors.scoped(`preparing the GPU kernel ${spec.label}`, () => this.bind(spec));
+    const max = device.limits.maxComputeWorkgroupsPerDimension;
+    const z = spec.workgroups[2] ?? 1;
+    let x = spec.workgroups[0];
+    let y = spec.workgroups[1] ?? 1;
+    if (x > max) {
+      y *= Math.ceil(x / max);
+      x = Math.ceil(x / Math.ceil(x / max));
+    }
+    this.workgroups = [Math.max(1, x), Math.max(1, y), Math.max(1, z)];
+  }
+
+  private bind(spec: DispatchSpec): [GPUBuffer | null, GPUBindGroup] {
+    const device = this.ctx.device;
     const entries: GPUBindGroupEntry[] = [];
     spec.buffers.forEach((buffer, binding) => {
       if (buffer) entries.push({ binding, resource: { buffer } });
     });
+    let uniformBuffer: GPUBuffer | null = null;
     if (spec.uniforms && spec.uniforms.length > 0) {
       const n = Math.max(4, Math.ceil(spec.uniforms.length / 4) * 4);
       const data = new ArrayBuffer(n * 4);
@@ -62,28 +83,20 @@ export class Dispatch implements Encodable {
         if (floats.has(i)) f[i] = v;
         else u[i] = v >>> 0;
       });
-      this.uniformBuffer = device.createBuffer({
+      uniformBuffer = device.createBuffer({
         size: data.byteLength,
         usage: USAGE.UNIFORM | USAGE.COPY_DST,
         label: `${spec.label}:uniforms`,
       });
-      device.queue.writeBuffer(this.uniformBuffer, 0, data);
-      entries.push({ binding: spec.buffers.length, resource: { buffer: this.uniformBuffer } });
+      device.queue.writeBuffer(uniformBuffer, 0, data);
+      entries.push({ binding: spec.buffers.length, resource: { buffer: uniformBuffer } });
     }
-    this.bindGroup = device.createBindGroup({
+    const bindGroup = device.createBindGroup({
       label: spec.label,
       layout: this.pipeline.getBindGroupLayout(0),
       entries,
     });
-    const max = device.limits.maxComputeWorkgroupsPerDimension;
-    const z = spec.workgroups[2] ?? 1;
-    let x = spec.workgroups[0];
-    let y = spec.workgroups[1] ?? 1;
-    if (x > max) {
-      y *= Math.ceil(x / max);
-      x = Math.ceil(x / Math.ceil(x / max));
-    }
-    this.workgroups = [Math.max(1, x), Math.max(1, y), Math.max(1, z)];
+    return [uniformBuffer, bindGroup];
   }
 
   /** Rewrite one f32/u32 uniform (e.g. a learning rate); takes effect at the next submission. */

@@ -1,8 +1,9 @@
 // WebGPU outside a browser, for tests, benchmarks and the CLI: Dawn through the npm package
 // `webgpu` in Node, wgpu through `navigator.gpu` in Deno (--unstable-webgpu). Not imported by
 // browser code. The Vulkan driver comes from the environment (scripts/gpu-env.mjs).
-import { acquireGpu, type GpuContext } from './device';
+import { acquireGpu, type AcquireOptions, type GpuContext } from './device';
 import { NoWebGPUError } from './errors';
+import type { GpuFault } from './error-watch';
 
 export type HeadlessRuntime = 'node' | 'deno';
 
@@ -31,12 +32,24 @@ function denoGpu(): GPU {
   return gpu;
 }
 
-export async function acquireHeadlessGpu(): Promise<GpuContext> {
+/** The environment variable a test sets to make a CLI's GPU fail: `KIND` or `KIND@operation`, e.g. `invalid-binding@training step 3`. */
+export const FAULT_ENV = 'NMP_INJECT_GPU_FAULT';
+
+function env(name: string): string | undefined {
+  return typeof process !== 'undefined' ? process.env[name] : undefined;
+}
+
+export async function acquireHeadlessGpu(opts: Pick<AcquireOptions, 'limits'> = {}): Promise<GpuContext> {
   const runtime = headlessRuntime();
   const gpu = runtime === 'deno' ? denoGpu() : await dawnGpu();
   try {
-    const ctx = await acquireGpu({ gpu });
+    const ctx = await acquireGpu({ gpu, ...opts });
     ctx.implementation = IMPLEMENTATION[runtime];
+    const fault = env(FAULT_ENV);
+    if (fault) {
+      const [kind, when = ''] = fault.split('@');
+      ctx.errors.injectFault(kind as GpuFault, when);
+    }
     return ctx;
   } catch (e) {
     if (e instanceof NoWebGPUError) {

@@ -1,5 +1,8 @@
 // Compute pipelines keyed by shader source, entry point and override constants: each distinct
-// configuration compiles once per device.
+// configuration compiles once per device, after its workgroup is checked against the device's
+// limits, under error scopes.
+import type { GpuErrorWatch } from './error-watch';
+import { checkWorkgroup, workgroupNeeds } from './limits';
 
 export type Constants = Record<string, number>;
 
@@ -8,7 +11,10 @@ export class PipelineCache {
   private pipelines = new Map<string, GPUComputePipeline>();
   compiles = 0;
 
-  constructor(private device: GPUDevice) {}
+  constructor(
+    private device: GPUDevice,
+    private errors: GpuErrorWatch,
+  ) {}
 
   module(code: string, label: string): GPUShaderModule {
     let m = this.modules.get(code);
@@ -27,11 +33,13 @@ export class PipelineCache {
     const key = `${entryPoint}\u0000${ckey}\u0000${code.length}:${hash(code)}`;
     let p = this.pipelines.get(key);
     if (!p) {
-      p = this.device.createComputePipeline({
-        label: `${label}:${entryPoint}${ckey ? `[${ckey}]` : ''}`,
+      const name = `${label}:${entryPoint}${ckey ? `[${ckey}]` : ''}`;
+      checkWorkgroup(this.device.limits, name, workgroupNeeds(code, entryPoint, constants));
+      p = this.errors.scoped(`compiling the GPU kernel ${name}`, () => this.device.createComputePipeline({
+        label: name,
         layout: 'auto',
         compute: { module: this.module(code, label), entryPoint, constants },
-      });
+      }));
       this.pipelines.set(key, p);
       this.compiles++;
     }

@@ -1,6 +1,8 @@
 // A GPU buffer with a shape: upload, download, and small helpers used by kernels, layers and tests.
 import type { GpuContext } from './device';
-import { STORAGE, USAGE } from './buffer-pool';
+import { STORAGE } from './buffer-pool';
+import { checkStorageBinding } from './limits';
+import { readRegions } from './readback';
 
 export type Shape = readonly number[];
 
@@ -22,7 +24,8 @@ export class GpuTensor {
 
   static empty(ctx: GpuContext, shape: Shape, label = 'tensor', dtype: 'f32' | 'u32' = 'f32'): GpuTensor {
     const bytes = Math.max(16, Math.ceil((numel(shape) * 4) / 16) * 16);
-    const buffer = ctx.device.createBuffer({ size: bytes, usage: STORAGE, label });
+    checkStorageBinding(ctx.device.limits, `The GPU buffer ${label} [${shape.join(', ')}]`, bytes, 'Try a smaller batch size or model.');
+    const buffer = ctx.errors.scoped(`allocating ${label}`, () => ctx.device.createBuffer({ size: bytes, usage: STORAGE, label }));
     return new GpuTensor(ctx, buffer, shape, dtype);
   }
 
@@ -63,16 +66,8 @@ export class GpuTensor {
   }
 }
 
-/** Copy `bytes` bytes of a storage buffer back to the CPU (awaits the queue, never blocks it). */
+/** Copy `bytes` bytes of a storage buffer back to the CPU (one map; awaits the queue, never blocks it; throws a GPU failure seen so far). */
 export async function readBuffer(ctx: GpuContext, src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
-  const size = Math.ceil(bytes / 4) * 4;
-  const staging = ctx.device.createBuffer({ size: Math.max(4, size), usage: USAGE.MAP_READ | USAGE.COPY_DST });
-  const enc = ctx.device.createCommandEncoder();
-  enc.copyBufferToBuffer(src, offset, staging, 0, size);
-  ctx.device.queue.submit([enc.finish()]);
-  await staging.mapAsync(USAGE.MAP_READ);
-  const out = staging.getMappedRange().slice(0, bytes);
-  staging.unmap();
-  staging.destroy();
+  const [out] = await readRegions(ctx, [{ buffer: src, offset, bytes }]);
   return out;
 }

@@ -2,6 +2,7 @@
 // around queue completion.
 import type { GpuContext } from './device';
 import { USAGE } from './buffer-pool';
+import type { Encodable } from './dispatch';
 
 export class GpuTimer {
   private querySet: GPUQuerySet | null = null;
@@ -48,4 +49,99 @@ export class GpuTimer {
     this.resolveBuf?.destroy();
     this.readBuf?.destroy();
   }
+}
+
+/**
+ * Milliseconds per repetition of each item, all timed in one submission: item i is recorded
+ * `reps[i]` times into its own compute pass, bracketed by timestamp queries, so a round costs one
+ * queue round trip whatever the number of items (what the autotuner needs on a GPU where a
+ * kernel takes microseconds, and on runtimes where a round trip costs milliseconds). Without
+ * timestamp queries each item is submitted and waited for on its own (wall time, including one
+ * round trip, so only comparable with other wall times).
+ */
+export async function timePasses(ctx: GpuContext, items: Encodable[], reps: number[], useTimestamps = true): Promise<{ ms: number[]; source: 'timestamp' | 'wall' }> {
+  const device = ctx.device;
+  const wall = async () => {
+    const ms: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const enc = device.createCommandEncoder();
+      const pass = enc.beginComputePass();
+      for (let r = 0; r < reps[i]; r++) items[i].encode(pass);
+      pass.end();
+      const t0 = performance.now();
+      device.queue.submit([enc.finish()]);
+      await device.queue.onSubmittedWorkDone();
+      ms.push((performance.now() - t0) / reps[i]);
+    }
+    return { ms, source: 'wall' as const };
+  };
+  if (!ctx.hasTimestamps || !useTimestamps) return wall();
+  const count = 2 * items.length;
+  const querySet = device.createQuerySet({ type: 'timestamp', count });
+  const resolve = device.createBuffer({ size: count * 8, usage: 0x200 /* QUERY_RESOLVE */ | USAGE.COPY_SRC });
+  const read = device.createBuffer({ size: count * 8, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+  try {
+    const enc = device.createCommandEncoder();
+    items.forEach((item, i) => {
+      const pass = enc.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      for (let r = 0; r < reps[i]; r++) item.encode(pass);
+      pass.end();
+    });
+    enc.resolveQuerySet(querySet, 0, count, resolve, 0);
+    enc.copyBufferToBuffer(resolve, 0, read, 0, count * 8);
+    device.queue.submit([enc.finish()]);
+    await read.mapAsync(USAGE.MAP_READ);
+    const t = new BigInt64Array(read.getMappedRange().slice(0));
+    read.unmap();
+    const ms = items.map((_, i) => Number(t[2 * i + 1] - t[2 * i]) / 1e6 / reps[i]);
+    // Some drivers write zeros or garbage: then wall times it is.
+    return ms.every((x) => x > 0 && x < 1e6) ? { ms, source: 'timestamp' } : await wall();
+  } finally {
+    querySet.destroy();
+    resolve.destroy();
+    read.destroy();
+  }
+}
+
+/** This process's CPU time (user + system, ms), where the runtime reports it (Node, Deno); else null. */
+export function processCpuMs(): number | null {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (typeof p?.cpuUsage !== 'function') return null;
+  const u = p.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * Process CPU time per repetition of each item, each submitted and waited for on its own: the
+ * cost of the work when the "GPU" is a CPU emulation running inside this process (SwiftShader
+ * in Node, llvmpipe in Deno). Other jobs on a shared machine stretch wall and timestamp times
+ * several-fold; they barely change how much CPU the work itself takes. Null without a CPU clock.
+ */
+export async function cpuTimePasses(ctx: GpuContext, items: Encodable[], reps: number[]): Promise<number[] | null> {
+  if (processCpuMs() === null) return null;
+  const device = ctx.device;
+  const ms: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    for (let r = 0; r < reps[i]; r++) items[i].encode(pass);
+    pass.end();
+    const c0 = processCpuMs() as number;
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    ms.push(((processCpuMs() as number) - c0) / reps[i]);
+  }
+  return ms;
+}
+
+/** Wall time of an empty submission until the queue reports it done (the least of 3): what every wall-clock measurement includes. */
+export async function roundTripMs(ctx: GpuContext): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    ctx.device.queue.submit([ctx.device.createCommandEncoder().finish()]);
+    await ctx.device.queue.onSubmittedWorkDone();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
 }

@@ -2,9 +2,11 @@
 import code from '../../shaders/matmul.wgsl?raw';
 import fastCode from '../../shaders/matmul_fast.wgsl?raw';
 import matvecCode from '../../shaders/matvec.wgsl?raw';
+import tiledCode from '../../shaders/matmul_tiled.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
+import { FIXED, tiledWorkgroup, type MatmulKernel } from './configs';
 
 export interface MatmulArgs {
   a: GPUBuffer;
@@ -21,13 +23,17 @@ export interface MatmulArgs {
   accumulate?: boolean;
   /** Generic-kernel tile: rows per invocation and vec4 column groups (tuned by the benchmark). */
   tile?: { tm: number; tnv: number; wg?: number };
-  /** Fast-kernel shape (used when no transposes and K, N are multiples of 4): row blocks of 4. */
-  fast?: { rb: 1 | 2; wg?: number } | false;
+  /** false: always the generic kernel (matmul.wgsl), even where a faster one applies. */
+  fast?: false;
+  /**
+   * Kernel for products without transposes with K, N multiples of 4 (configs.ts): matmul_fast.wgsl
+   * ('direct') or matmul_tiled.wgsl; default FIXED.matmul.
+   */
+  kernel?: MatmulKernel;
   label?: string;
 }
 
 export const MATMUL_DEFAULT_TILE = { tm: 4, tnv: 1, wg: 64 };
-export const MATMUL_FAST_DEFAULT = { rb: 2 as 1 | 2, wg: 64 };
 
 export function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Dispatch {
   const { M, N, K } = args;
@@ -54,7 +60,21 @@ export function prepareMatmul(ctx: GpuContext, args: MatmulArgs): Dispatch {
     });
   }
   if (args.fast !== false && !args.transA && !args.transB && K % 4 === 0 && N % 4 === 0) {
-    const f = { ...MATMUL_FAST_DEFAULT, ...(args.fast || {}) };
+    const f = args.kernel ?? FIXED.matmul;
+    if (f.kind === 'tiled') {
+      const wg = tiledWorkgroup(f);
+      if (wg > ctx.device.limits.maxComputeInvocationsPerWorkgroup) {
+        throw shapeError(label, `a ${f.bm}×${f.bn} tile needs ${wg} invocations per workgroup, this device allows ${ctx.device.limits.maxComputeInvocationsPerWorkgroup}`, { M, N, K });
+      }
+      return new Dispatch(ctx, {
+        label,
+        code: tiledCode,
+        constants: { WG: wg, BM: f.bm, BN: f.bn },
+        buffers: [args.a, args.b, args.c],
+        uniforms: [M, N, K, args.accumulate ? 1 : 0],
+        workgroups: [Math.ceil(M / f.bm) * Math.ceil(N / f.bn)],
+      });
+    }
     const tiles = Math.ceil(M / (4 * f.rb)) * (N / 4);
     return new Dispatch(ctx, {
       label,

@@ -97,7 +97,8 @@ export interface ExportInput {
   params: Record<string, Float32Array>;
   /**
    * Per N:M layer (keyed by layer name, e.g. conv2): the mask, soft or binary, 0 = pruned. Every
-   * N:M conv needs one; a mask for the classifier (fc) packs it too.
+   * N:M conv needs one, except one whose input channels are not a multiple of M (stored dense); a
+   * mask for the classifier (fc) packs it too.
    */
   masks: Record<string, Float32Array>;
   sparsity: { N: number; M: number } | null;
@@ -159,7 +160,8 @@ export function exportModel(input: ExportInput): ArrayBuffer {
     if (l.kind === 'conv') {
       const shape = shapes[`${l.name}.weight`] as [number, number, number, number];
       const w = params[`${l.name}.weight`];
-      if (sparsity && nmLayers.has(l.name)) {
+      // A layer whose input channels are not a multiple of M cannot be N:M (MAXQ.md): it stays dense.
+      if (sparsity && nmLayers.has(l.name) && (masks[l.name] || shape[3] % sparsity.M === 0)) {
         const mask = masks[l.name];
         if (!mask) throw new RangeError(`exportModel: the mask of N:M layer ${l.name} is missing`);
         if (mask.length !== w.length) throw new RangeError(`exportModel: the mask of ${l.name} has ${mask.length} values, expected ${w.length}`);

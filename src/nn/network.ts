@@ -15,6 +15,7 @@ import { ParamStore } from './params';
 import { prepareGlobalAvgPoolBackward, prepareGlobalAvgPoolForward, prepareMaxPool2Backward, prepareMaxPool2Forward } from '../kernels/pool';
 import { LOSS_METRICS_BYTES, prepareSoftmaxCrossEntropy, type LossOp } from '../kernels/loss';
 import { prepareLinearBackward, prepareLinearForward } from '../kernels/linear';
+import { FIXED, type ConvKernels } from '../kernels/configs';
 
 export interface NetworkOptions {
   /** Largest batch a plan may use. */
@@ -27,6 +28,22 @@ export interface NetworkOptions {
   separateEffectiveWeights?: boolean;
   /** Treat the classifier as an N:M layer too (a [out, 1, 1, in] "conv" to the mask kernels). */
   sparsifyClassifier?: boolean;
+  /**
+   * Conv kernels forced for every layer (tests, --kernels): they win over tuned choices. Default:
+   * FIXED.conv until setConvKernels (the autotuner, src/nn/autotune.ts) says otherwise.
+   */
+  kernels?: Partial<ConvKernels>;
+}
+
+/** One conv layer's work at a batch size, for the autotuner: its shape and the buffers it reads. */
+export interface ConvWork {
+  name: string;
+  dims: ConvDims;
+  /** Input activations and W⊙m (read only). */
+  x: GPUBuffer;
+  w: GPUBuffer;
+  /** The first layer computes no input gradient. */
+  first: boolean;
 }
 
 /** A weight layer as the sparsity methods see it (the convs, and the classifier as [out, 1, 1, in]). */
@@ -92,6 +109,7 @@ export class Network {
   private sgd: Dispatch[] = [];
   private owned: GpuTensor[] = [];
   private sgdFirst = true;
+  private tunedConv = new Map<string, ConvKernels>();
   readonly metricsReset: Dispatch;
 
   constructor(
@@ -207,6 +225,25 @@ export class Network {
     return p;
   }
 
+  /** The kernels conv layer `name` runs with: forced (options) over tuned over FIXED. */
+  convKernels(name: string): ConvKernels {
+    return { ...FIXED.conv, ...this.tunedConv.get(name), ...this.opts.kernels };
+  }
+
+  /** Use these kernels per conv layer from now on (plans already built are rebuilt when next used). */
+  setConvKernels(choice: Record<string, ConvKernels>): void {
+    this.tunedConv = new Map(Object.entries(choice));
+    for (const p of this.plans.values()) for (const e of [...p.trainForwardBackward, ...p.evalForward]) e.destroy();
+    this.plans.clear();
+  }
+
+  /** Every conv layer's work at batch n (what the autotuner times). */
+  convWork(n: number): ConvWork[] {
+    return this.blocks.flatMap((b, i) => b.kind === 'conv'
+      ? [{ name: b.spec.name, dims: { ...b.dims, n }, x: b.input.buffer, w: this.layer(b.spec.name).effective, first: i === 0 }]
+      : []);
+  }
+
   private buildPlan(n: number): Plan {
     if (!Number.isInteger(n) || n < 1 || n > this.opts.maxBatch) {
       throw new RangeError(`batch size ${n} is outside 1..${this.opts.maxBatch}`);
@@ -223,7 +260,8 @@ export class Network {
       if (b.kind === 'conv') {
         const dims = { ...b.dims, n };
         const eff = this.layer(b.spec.name).effective;
-        const conv = prepareConv2dForward(ctx, { x: b.input.buffer, w: eff, y: b.pre.buffer, dims, label: `${b.spec.name}.forward` });
+        const kernels = this.convKernels(b.spec.name);
+        const conv = prepareConv2dForward(ctx, { x: b.input.buffer, w: eff, y: b.pre.buffer, dims, kernel: kernels.forward, label: `${b.spec.name}.forward` });
         const R = n * dims.h * dims.w;
         const common = {
           x: b.pre.buffer, y: b.out.buffer, gamma: P(`${b.bn}.gamma`), beta: P(`${b.bn}.beta`),
@@ -287,10 +325,13 @@ export class Network {
           dgamma: this.grads.get(`${b.bn}.gamma`)!.buffer, dbeta: this.grads.get(`${b.bn}.beta`)!.buffer,
           R: n * dims.h * dims.w, C: dims.o, label: `${b.bn}.backward`,
         }));
-        train.push(prepareConv2dBackwardWeight(ctx, { x: b.input.buffer, dy: dpre, dw: layer.grad, dims, label: `${b.spec.name}.backward_weight` }));
+        const kernels = this.convKernels(b.spec.name);
+        train.push(prepareConv2dBackwardWeight(ctx, {
+          x: b.input.buffer, dy: dpre, dw: layer.grad, dims, kernel: kernels.backwardWeight, label: `${b.spec.name}.backward_weight`,
+        }));
         if (!first) {
           const dx = next();
-          train.push(prepareConv2dBackwardInput(ctx, { dy: dpre, w: layer.effective, dx, dims, label: `${b.spec.name}.backward_input` }));
+          train.push(prepareConv2dBackwardInput(ctx, { dy: dpre, w: layer.effective, dx, dims, kernel: kernels.backwardInput, label: `${b.spec.name}.backward_input` }));
           g = dx;
         }
       }

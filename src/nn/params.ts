@@ -3,6 +3,7 @@
 // logical shapes the traces and checkpoints use.
 import type { GpuContext } from '../gpu/device';
 import { GpuTensor } from '../gpu/tensor';
+import { readRegions } from '../gpu/readback';
 import { paramShapes, trainableParamNames, type LayerSpec } from './spec';
 import { mulberry32, randn } from '../reference/random';
 
@@ -83,14 +84,17 @@ export class ParamStore {
     }
   }
 
-  /** Read every parameter back in logical shapes. */
+  /** Read every parameter back in logical shapes (one readback). */
   async read(names: string[] = this.order): Promise<Record<string, Float32Array>> {
-    const out: Record<string, Float32Array> = {};
-    for (const name of names) {
-      const e = this.get(name);
-      out[name] = unpadChannels(await e.tensor.read(), e.shape, e.stored);
-    }
-    return out;
+    const entries = names.map((n) => this.get(n));
+    const raw = await readRegions(this.ctx, entries.map((e) => ({ buffer: e.tensor.buffer, bytes: e.tensor.size * 4 })), 'parameters');
+    return Object.fromEntries(entries.map((e, i) => [e.name, this.fromStored(e.name, new Float32Array(raw[i]))]));
+  }
+
+  /** A parameter's stored values (as read back) in its logical shape. */
+  fromStored(name: string, stored: Float32Array): Float32Array {
+    const e = this.get(name);
+    return unpadChannels(stored, e.shape, e.stored);
   }
 
   destroy(): void {

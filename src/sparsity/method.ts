@@ -61,8 +61,10 @@ export interface SparsityRuntime {
   encodeMaskUpdate(pass: GPUComputePassEncoder): void;
   /** Record: the method's gradient rule on each N:M layer's gradient, in place. */
   encodeGradAdjust(pass: GPUComputePassEncoder): void;
-  /** Current masks per N:M layer in logical OHWI shape (0 = pruned; MaxQ: soft values). */
+  /** Current masks per N:M layer in logical OHWI shape (0 = pruned; MaxQ: soft values), in one readback. */
   readMasks(): Promise<Record<string, Float32Array>>;
+  /** The GPU buffers behind readMasks (f32, `length` values each), for readbacks that gather more at once. */
+  maskBuffers(): { layer: string; buffer: GPUBuffer; length: number }[];
   /** Replace the masks with given ones (logical OHWI) and write W⊙m for the given weights (replay checks, checkpoints). */
   loadMasks?(masks: Record<string, ArrayLike<number>>, weights: Record<string, ArrayLike<number>>): void;
   destroy(): void;
@@ -74,5 +76,6 @@ export const denseRuntime = (config: SparsityConfig = DEFAULT_SPARSITY): Sparsit
   encodeMaskUpdate: () => {},
   encodeGradAdjust: () => {},
   readMasks: async () => ({}),
+  maskBuffers: () => [],
   destroy: () => {},
 });

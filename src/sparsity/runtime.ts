@@ -5,6 +5,7 @@
 import type { GpuContext } from '../gpu/device';
 import type { Dispatch } from '../gpu/dispatch';
 import { GpuTensor } from '../gpu/tensor';
+import { readRegions } from '../gpu/readback';
 import { prepareNmMask, type NmMaskOp } from '../kernels/nm-mask';
 import { prepareMaxqMask } from '../kernels/maxq-mask';
 import { prepareSparseGrad } from '../kernels/sparse-grad';
@@ -62,10 +63,12 @@ export function createSparsityRuntime(ctx: GpuContext, sparseLayers: SparseLayer
     encodeGradAdjust(pass) {
       for (const l of layers) l.grad.encode(pass);
     },
+    maskBuffers() {
+      return layers.map((l) => ({ layer: l.layer.name, buffer: l.mask.buffer, length: l.mask.size }));
+    },
     async readMasks() {
-      const out: Record<string, Float32Array> = {};
-      for (const l of layers) out[l.layer.name] = await l.mask.read();
-      return out;
+      const raw = await readRegions(ctx, layers.map((l) => ({ buffer: l.mask.buffer, bytes: l.mask.size * 4 })), 'masks');
+      return Object.fromEntries(layers.map((l, i) => [l.layer.name, new Float32Array(raw[i])]));
     },
     loadMasks(masks, weights) {
       for (const l of layers) {

@@ -1,7 +1,8 @@
 // One training run as the page keeps it (live, finished, or opened from a file), and how the
 // worker's messages build it up. The same reducer serves live training and saved-run replay, so
 // an opened file draws exactly what the live run drew.
-import type { EpochMetrics, FromWorker, MaskSnapshot, StepMetrics, TrainConfig, TrainErrorKind } from '../train/protocol';
+import type { AppliedAdjustment, EpochMetrics, FromWorker, MaskSnapshot, StepMetrics, TrainConfig, TrainErrorKind } from '../train/protocol';
+import { addFrame, frameOf, type MaskFrame } from './mask-history';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -27,6 +28,28 @@ export interface RunRecord {
   epochs: EpochMetrics[];
   masks: MaskSet | null;
   error: { kind: TrainErrorKind; message: string } | null;
+  /** Mask snapshots through the run (epoch ends, and inside the sparsity window more often). */
+  maskHistory?: MaskFrame[];
+  /** Learning-rate and pattern changes made while it trained, where they applied. */
+  events?: AppliedAdjustment[];
+  /** The finished model file (src/nn/export.ts): it seeds fine-tuning and the prune lab, and exports. */
+  model?: ArrayBuffer | null;
+  /** Why the finished run has no model file, when it has none. */
+  modelProblem?: string;
+  /** Where a run that started from trained weights came from. */
+  from?: RunSeed;
+}
+
+/** A run seeded with trained weights: its source, the pattern it was pruned to, the accuracies at the start. */
+export interface RunSeed {
+  /** The source run's or file's name. */
+  source: string;
+  /** The one-shot pruning applied before fine-tuning ('2:4'), or 'none'. */
+  pattern: string;
+  /** Test accuracy of the source model, and of the pruned model the run starts from (packed kernels). */
+  sourceAccuracy: number | null;
+  startAccuracy: number | null;
+  recalibrated: boolean;
 }
 
 const METHOD_NAMES: Record<string, string> = { dense: 'Dense', magnitude: 'Hard magnitude', srste: 'SR-STE', maxq: 'MaxQ' };
@@ -67,8 +90,19 @@ export function applyMessage(run: RunRecord, msg: FromWorker): RunRecord {
       epochs.push(msg.metrics);
       return { ...run, epochs, seconds: epochs.reduce((t, e) => t + e.seconds, 0) };
     }
-    case 'masks':
-      return { ...run, masks: { epoch: msg.epoch, step: msg.step, layers: msg.layers } };
+    case 'masks': {
+      const next = { ...run, masks: { epoch: msg.epoch, step: msg.step, layers: msg.layers } };
+      if (msg.history && msg.layers.length > 0) next.maskHistory = addFrame(run.maskHistory ?? [], frameOf(msg.epoch, msg.step, msg.history, msg.layers));
+      return next;
+    }
+    case 'adjusted': {
+      const a = msg.adjustment;
+      const c = run.config;
+      const config = { ...c, lr: a.lr ?? c.lr, sparsity: { ...c.sparsity, N: a.N ?? c.sparsity.N, M: a.M ?? c.sparsity.M } };
+      return { ...run, config, events: [...(run.events ?? []).filter((e) => e.step < a.step), a] };
+    }
+    case 'final-model':
+      return { ...run, model: msg.bytes, modelProblem: msg.problem };
     case 'state':
       if (msg.state === 'done') return { ...run, status: 'done' };
       if (msg.state === 'paused') return { ...run, status: 'paused' };

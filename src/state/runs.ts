@@ -66,8 +66,9 @@ export function viewedRun(s: Pick<RunsStore, 'runs' | 'viewId'>): RunRecord | nu
 }
 
 /**
- * Loads kept runs, then saves them (debounced) whenever a run is added, removed, changes status or
- * gains an epoch — not on every step or mask snapshot, which would copy every kept run each time.
+ * Loads kept runs, then saves them (debounced) whenever a run is added, removed, changes status,
+ * gains an epoch, its model or a change made while training — not on every step or mask snapshot,
+ * which would copy every kept run each time.
  */
 export async function connectRuns(onStorageError: (message: string) => void): Promise<void> {
   const report = (e: unknown) => onStorageError(e instanceof Error ? e.message : String(e));
@@ -86,7 +87,8 @@ export async function connectRuns(onStorageError: (message: string) => void): Pr
   } catch (e) {
     report(e);
   }
-  const signature = (s: RunsStore) => `${s.runs.map((r) => `${r.id}:${r.status}:${r.epochs.length}`).join(',')}|${s.viewId}|${s.overlayIds.join(',')}`;
+  // The finished model arrives just after the run's last epoch, and changes made while training between epochs.
+  const signature = (s: RunsStore) => `${s.runs.map((r) => `${r.id}:${r.status}:${r.epochs.length}:${r.model ? 1 : 0}:${r.events?.length ?? 0}`).join(',')}|${s.viewId}|${s.overlayIds.join(',')}`;
   let last = signature(useRuns.getState());
   let timer: ReturnType<typeof setTimeout> | undefined;
   useRuns.subscribe((s) => {

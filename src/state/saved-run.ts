@@ -1,8 +1,12 @@
 // The saved-run file: configuration, every metric and the last mask snapshots of a run, as JSON
-// (typed arrays as base64). Opening a file replays it as worker messages through the same reducer
-// as live training, so it draws its charts and masks without training. The metrics-only JSON
-// export is the same format without masks, so it opens too.
+// (typed arrays as base64), plus (optional fields, so older files still open) the mask history
+// (each frame's bytes deflated), the changes made while training, the finished model file and
+// where a fine-tuning run started from. Opening a file replays it as worker messages through the
+// same reducer as live training, so it draws its charts and masks without training. The
+// metrics-only JSON export is the same format without masks, history or model, so it opens too.
+import { deflateSync, inflateSync } from 'fflate';
 import type { FromWorker, MaskSnapshot } from '../train/protocol';
+import type { MaskFrame } from './mask-history';
 import { applyMessage, newRun, type RunRecord } from './run-record';
 
 export const SAVED_RUN_FORMAT = 'nm-playground-run';
@@ -29,6 +33,19 @@ export interface SavedRunFile {
   steps: RunRecord['steps'];
   epochs: RunRecord['epochs'];
   masks: { epoch: number; step: number; layers: EncodedLayer[] } | null;
+  history?: EncodedFrame[];
+  events?: RunRecord['events'];
+  /** The finished model file, base64. */
+  model?: string;
+  from?: RunRecord['from'];
+}
+
+interface EncodedFrame {
+  epoch: number;
+  step: number;
+  kind: MaskFrame['kind'];
+  /** Per layer: name, shape, N, M, and the deflated mask bytes followed by the dense-group flags. */
+  layers: { layer: string; shape: [number, number, number, number]; N: number; M: number; bytes: string }[];
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -59,6 +76,39 @@ export class SavedRunError extends Error {
   override name = 'SavedRunError';
 }
 
+function encodeFrame(f: MaskFrame): EncodedFrame {
+  return {
+    epoch: f.epoch, step: f.step, kind: f.kind,
+    layers: f.layers.map((l) => {
+      const raw = new Uint8Array(l.mask.length + l.denseGroups.length);
+      raw.set(l.mask);
+      raw.set(l.denseGroups, l.mask.length);
+      return { layer: l.layer, shape: l.shape, N: l.N, M: l.M, bytes: toBase64(deflateSync(raw, { level: 9 })) };
+    }),
+  };
+}
+
+function decodeFrame(f: EncodedFrame, i: number): MaskFrame {
+  if (!Number.isInteger(f.epoch) || !Number.isInteger(f.step) || !Array.isArray(f.layers)) throw new SavedRunError(`mask history frame ${i + 1} is malformed.`);
+  return {
+    epoch: f.epoch, step: f.step, kind: f.kind === 'epoch' ? 'epoch' : 'step',
+    layers: f.layers.map((l) => {
+      const where = `mask history frame ${i + 1}, layer ${String(l.layer)}`;
+      const n = Array.isArray(l.shape) ? l.shape.reduce((a, b) => a * b, 1) : NaN;
+      if (!(n > 0) || !Number.isInteger(l.M) || n % l.M !== 0) throw new SavedRunError(`${where} has no valid shape and M.`);
+      let raw: Uint8Array;
+      try {
+        raw = inflateSync(fromBase64(l.bytes, where));
+      } catch (e) {
+        if (e instanceof SavedRunError) throw e;
+        throw new SavedRunError(`${where} is not valid deflate data.`);
+      }
+      if (raw.length !== n + n / l.M) throw new SavedRunError(`${where} holds ${raw.length} bytes, expected ${n + n / l.M}.`);
+      return { layer: l.layer, shape: l.shape, N: l.N, M: l.M, mask: raw.slice(0, n), denseGroups: raw.slice(n) };
+    }),
+  };
+}
+
 export function encodeSavedRun(run: RunRecord, withMasks = true): SavedRunFile {
   const enc = (l: MaskSnapshot): EncodedLayer => ({
     layer: l.layer, shape: l.shape, N: l.N, M: l.M,
@@ -71,6 +121,10 @@ export function encodeSavedRun(run: RunRecord, withMasks = true): SavedRunFile {
     name: run.name, startedAt: run.startedAt, status: run.status === 'running' ? 'stopped' : run.status,
     config: run.config, classNames: run.classNames, steps: run.steps, epochs: run.epochs,
     masks: withMasks && run.masks ? { epoch: run.masks.epoch, step: run.masks.step, layers: run.masks.layers.map(enc) } : null,
+    ...(withMasks && run.maskHistory?.length ? { history: run.maskHistory.map(encodeFrame) } : {}),
+    ...(run.events?.length ? { events: run.events } : {}),
+    ...(withMasks && run.model ? { model: toBase64(new Uint8Array(run.model)) } : {}),
+    ...(run.from ? { from: run.from } : {}),
   };
 }
 
@@ -90,7 +144,7 @@ function decodeLayer(l: EncodedLayer, i: number): MaskSnapshot {
 }
 
 /** Parses and checks a saved-run file's text; throws SavedRunError saying what is wrong. */
-export function parseSavedRun(text: string, fileName: string): SavedRunFile & { decodedMasks: MaskSnapshot[] } {
+export function parseSavedRun(text: string, fileName: string): SavedRunFile & { decodedMasks: MaskSnapshot[]; decodedHistory: MaskFrame[]; decodedModel: ArrayBuffer | null } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -105,7 +159,11 @@ export function parseSavedRun(text: string, fileName: string): SavedRunFile & { 
   if (typeof f.config !== 'object' || f.config === null || typeof f.config.sparsity !== 'object') throw new SavedRunError(`${fileName} has no training configuration.`);
   if (!Array.isArray(f.steps) || !Array.isArray(f.epochs)) throw new SavedRunError(`${fileName} has no step or epoch metrics.`);
   const decodedMasks = f.masks ? f.masks.layers.map(decodeLayer) : [];
-  return { ...(f as SavedRunFile), decodedMasks };
+  if (f.history !== undefined && !Array.isArray(f.history)) throw new SavedRunError(`${fileName} has a malformed mask history.`);
+  const decodedHistory = (f.history ?? []).map(decodeFrame);
+  const modelBytes = typeof f.model === 'string' ? fromBase64(f.model, 'the model') : null;
+  const decodedModel = modelBytes ? modelBytes.buffer.slice(modelBytes.byteOffset, modelBytes.byteOffset + modelBytes.byteLength) as ArrayBuffer : null;
+  return { ...(f as SavedRunFile), decodedMasks, decodedHistory, decodedModel };
 }
 
 /** The worker messages that rebuild this run, in the order training produced them. */
@@ -127,5 +185,11 @@ export function runFromSavedFile(text: string, fileName: string): RunRecord {
   let run: RunRecord = { ...newRun(file.config, 'file', file.name || fileName), startedAt: file.startedAt };
   for (const msg of savedRunMessages(file, file.decodedMasks)) run = applyMessage(run, msg);
   // A file never holds a run that can continue: one saved mid-run reads as stopped.
-  return { ...run, status: file.status === 'running' || file.status === 'paused' ? 'stopped' : file.status };
+  return {
+    ...run, status: file.status === 'running' || file.status === 'paused' ? 'stopped' : file.status,
+    ...(file.decodedHistory.length ? { maskHistory: file.decodedHistory } : {}),
+    ...(file.events?.length ? { events: file.events } : {}),
+    ...(file.decodedModel ? { model: file.decodedModel } : {}),
+    ...(file.from ? { from: file.from } : {}),
+  };
 }

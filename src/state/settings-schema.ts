@@ -184,7 +184,9 @@ export function settingsFromQuery(search: string): ParsedSettings {
     s.N = DEFAULT_SETTINGS.N;
     s.M = DEFAULT_SETTINGS.M;
   }
-  if (validateWindow(s.windowStart, s.windowEnd, s.epochs) !== null) {
+  // A dense run has no sparsity window, so a window that does not fit its epochs is no problem (the
+  // method control moves it into the run when a sparse method is picked).
+  if (s.method !== 'dense' && validateWindow(s.windowStart, s.windowEnd, s.epochs) !== null) {
     rejected.push(`sparsity window (“${s.windowStart}–${s.windowEnd}” for ${s.epochs} epochs)`);
     [s.windowStart, s.windowEnd] = fallbackWindow(s.epochs);
   }

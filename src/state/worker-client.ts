@@ -2,15 +2,19 @@
 // and turns the worker's messages into store updates (run data into the runs store, batched per
 // animation frame; state, progress and problems into the live store). It also keeps the last
 // epoch checkpoint the worker posts, so a lost GPU device can resume where the run was.
-import type { FromWorker, ToWorker, TrainConfig } from '../train/protocol';
+import { decodeCheckpoint } from '../train/checkpoint';
+import type { Adjustment, FromWorker, ToWorker, TrainConfig } from '../train/protocol';
+import type { GpuFault } from '../gpu/error-watch';
 import { useDataFiles } from './data-files';
 import { adviceFor, useLive } from './live';
-import { applyMessage, newRun } from './run-record';
+import { applyMessage, newRun, runTitle, type RunSeed } from './run-record';
 import { useRuns } from './runs';
 
 let worker: Worker | null = null;
 let runId: string | null = null;
 let config: TrainConfig | null = null;
+/** The model file a seeded run started from (sent again when a lost device resumes it). */
+let init: ArrayBuffer | null = null;
 let checkpoint: ArrayBuffer | null = null;
 let pending: FromWorker[] = [];
 let frame = 0;
@@ -50,6 +54,9 @@ function onMessage(msg: FromWorker): void {
     case 'adapter':
       live.set({ adapter: msg.description });
       return;
+    case 'kernels':
+      live.set({ kernels: msg.report });
+      return;
     case 'data':
       live.set({ data: { trainImages: msg.trainImages, testImages: msg.testImages } });
       queue(msg);
@@ -60,7 +67,15 @@ function onMessage(msg: FromWorker): void {
     case 'epoch':
     case 'step-metrics':
     case 'masks':
+    case 'final-model':
       queue(msg);
+      return;
+    case 'adjusted':
+      live.set({ adjustNote: null });
+      queue(msg);
+      return;
+    case 'adjust-refused':
+      live.set({ adjustNote: msg.message });
       return;
     case 'checkpoint':
       checkpoint = msg.bytes;
@@ -122,16 +137,23 @@ function sendStart(resumeFrom: ArrayBuffer | null): void {
     else msg.dataUrl = new URL('data/cifar10/', document.baseURI).href;
   }
   if (resumeFrom) msg.checkpoint = resumeFrom.slice(0);
+  if (init) msg.init = init.slice(0);
   post(msg);
 }
 
-/** Starts a new run with this configuration (the previous live run is stopped). */
-export function startRun(cfg: TrainConfig): void {
+/**
+ * Starts a new run with this configuration (the previous live run is stopped); `seed` starts it
+ * from a trained model file instead of random weights.
+ */
+export function startRun(cfg: TrainConfig, seed?: { model: ArrayBuffer; from: RunSeed }): void {
   flush();
   if (runId) useRuns.getState().change(runId, (r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'stopped' } : r));
   config = cfg;
+  init = seed ? seed.model.slice(0) : null;
   checkpoint = null;
-  const run = newRun(cfg, 'trained');
+  const run = seed
+    ? { ...newRun(cfg, 'trained', `${runTitle(cfg)} fine-tuned from ${seed.from.source} · seed ${cfg.seed}`), from: seed.from }
+    : newRun(cfg, 'trained');
   runId = run.id;
   useRuns.getState().put(run);
   useLive.getState().set({ state: 'loading-data', detail: '', progress: null, problem: null, data: null, checkpointEpoch: null });
@@ -147,6 +169,9 @@ export function resumeRun(): void {
   const live = useLive.getState();
   if (live.problem?.kind === 'device-lost' || !worker) {
     live.set({ problem: null, state: 'loading-data' });
+    // The run goes on from the checkpoint with the settings it was taken with (a change made while
+    // training after it is redone from there without that change).
+    if (checkpoint && config) config = decodeCheckpoint(checkpoint).config;
     sendStart(checkpoint);
     return;
   }
@@ -157,6 +182,11 @@ export function stepRun(): void {
   post({ type: 'step' });
 }
 
+/** Changes the learning rate or pattern of the training run from its next step. */
+export function adjustRun(adjustment: Adjustment): void {
+  post({ type: 'adjust', adjustment });
+}
+
 /** Stops training and forgets the worker; the run keeps what it reached. */
 export function resetRun(): void {
   post({ type: 'stop' });
@@ -165,6 +195,7 @@ export function resetRun(): void {
   if (runId) useRuns.getState().change(runId, (r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'stopped' } : r));
   runId = null;
   config = null;
+  init = null;
   checkpoint = null;
   useLive.getState().set({ state: 'idle', detail: '', progress: null, problem: null, checkpointEpoch: null });
 }
@@ -172,6 +203,11 @@ export function resetRun(): void {
 /** Makes the worker's GPU device fail as a real loss would (for tests of pause and resume). */
 export function simulateDeviceLoss(): void {
   post({ type: 'simulate-device-loss' });
+}
+
+/** Makes the worker's next GPU operation named like `when` fail as a real GPU error would (tests of the banner). */
+export function injectGpuFault(fault: GpuFault, when = ''): void {
+  post({ type: 'inject-gpu-fault', fault, when });
 }
 
 /** True while a worker holds a trained (or training) model the page can export. */

@@ -1,13 +1,18 @@
 // `npm run train -- …`: headless training (Node/Dawn or Deno/wgpu, scripts/cli.mjs), with a progress bar on stderr and a
-// JSON summary (--json). See README "Command line" for every flag.
+// JSON summary (--json). See README "Command line" for every flag. Exit codes: 0 done, 1 bad
+// arguments, data or a diverged run, 3 the GPU device was lost, 4 a GPU error or a GPU limit
+// (the message says which and what to change).
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { acquireHeadlessGpu } from '../gpu/headless-gpu';
+import { DeviceLostError, GpuError, GpuLimitError } from '../gpu/errors';
 import { DEFAULT_SPARSITY, type MethodName } from '../sparsity/method';
 import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
-import { Trainer } from './trainer';
+import { Trainer, type TrainerHooks } from './trainer';
 import type { EpochMetrics, ModelName, TrainConfig } from './protocol';
+import { describeKernels, type KernelMode, type KernelReport } from '../nn/autotune';
+import { defaultTuningFile, fileTuningStore } from './tuning-file';
 
 export const TRAIN_OPTIONS = {
   data: { type: 'string' },
@@ -29,19 +34,29 @@ export const TRAIN_OPTIONS = {
   'no-augment': { type: 'boolean', default: false },
   recalibrate: { type: 'boolean', default: false },
   'train-per-class': { type: 'string' },
+  'test-per-class': { type: 'string' },
+  'data-seed': { type: 'string', default: '1' },
   'test-file': { type: 'string' },
   json: { type: 'string' },
   'save-model': { type: 'string' },
   'save-checkpoint': { type: 'string' },
+  limits: { type: 'string', default: 'adapter' },
   quiet: { type: 'boolean', default: false },
+  kernels: { type: 'string', default: 'tuned' },
+  'kernel-cache': { type: 'string' },
   help: { type: 'boolean', default: false },
 } as const;
 
-export const USAGE = `usage: npm run train -- [--data DIR] [--model tiny|reference] [--method dense|magnitude|srste|maxq]
+export const USAGE = `usage: npm run train -- [--data DIR|synthetic] [--data-seed S] [--model tiny|reference] [--method dense|magnitude|srste|maxq]
   [--nm N:M] [--epochs E] [--batch B] [--lr LR] [--seed S] [--schedule linear|cubic|cos|exp]
   [--window START:END] [--order ascending|descending] [--mode incremental|gradual] [--tau T]
   [--lambda-w L] [--weight-decay WD] [--warmup EPOCHS] [--no-augment] [--recalibrate]
-  [--train-per-class K] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]`;
+  [--train-per-class K] [--test-per-class T] [--test-file FILE] [--json OUT.json] [--save-model MODEL] [--save-checkpoint FILE]
+  [--kernels tuned|fixed] [--kernel-cache FILE] [--limits adapter|default]
+--limits default: WebGPU's default device limits, as on a constrained device.
+--kernels tuned (default) times the conv kernel candidates on this GPU at the batch size once and
+keeps the choice in --kernel-cache (default ${defaultTuningFile()}); fixed uses the configuration
+every kernel had before tuning.`;
 
 function num(name: string, v: string | undefined, int = false): number {
   const x = Number(v);
@@ -68,8 +83,16 @@ export function configFromArgs(v: Record<string, string | boolean | undefined>):
   if (order !== 'ascending' && order !== 'descending') throw new Error(`--order must be ascending or descending (got ${order})`);
   const mode = v.mode as 'incremental' | 'gradual';
   if (mode !== 'incremental' && mode !== 'gradual') throw new Error(`--mode must be incremental or gradual (got ${mode})`);
+  const trainPerClass = v['train-per-class'] ? num('train-per-class', v['train-per-class'] as string, true) : 0;
+  // `--data synthetic`: the page's built-in set (same seed and sizes = the same images as the page).
+  const dataset: TrainConfig['dataset'] = v.data === 'synthetic'
+    ? {
+      kind: 'synthetic', seed: num('data-seed', v['data-seed'] as string, true), trainPerClass: trainPerClass || 100,
+      testPerClass: v['test-per-class'] ? num('test-per-class', v['test-per-class'] as string, true) : 20,
+    }
+    : { kind: 'cifar10', source: 'files', trainPerClass };
   return {
-    dataset: { kind: 'cifar10', source: 'files', trainPerClass: v['train-per-class'] ? num('train-per-class', v['train-per-class'] as string, true) : 0 },
+    dataset,
     model,
     sparsity: {
       ...DEFAULT_SPARSITY, method, N, M, schedule, window: [Number(w[1]), Number(w[2])], order, mode,
@@ -107,35 +130,62 @@ export interface TrainRunResult {
   adapter: string;
   epochs: { epoch: number; trainLoss: number; trainAcc: number; testAcc: number; testAccRaw: number; seconds: number; imagesPerSecond: number; sparseGroupFraction: Record<string, number> }[];
   final: { testAcc: number; testAccRaw: number };
+  /** The conv kernels the run used and what choosing them cost. */
+  kernels: KernelReport | null;
 }
 
-export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
+/** What a script wrapping the CLI adds: more trainer hooks, and a stop after some epochs (a run "stopped mid-way"). */
+export interface TrainExtras {
+  hooks?: TrainerHooks;
+  stopAfterEpochs?: number;
+  /** Called with the finished (or stopped) trainer before it is destroyed. */
+  finish?(trainer: Trainer, data: { classNames: string[]; train: number; test: number }): Promise<void>;
+}
+
+export async function trainFromArgs(argv: string[], extras: TrainExtras = {}): Promise<TrainRunResult> {
   const { values } = parseArgs({ args: argv, options: TRAIN_OPTIONS, strict: true });
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
   const config = configFromArgs(values);
-  const data = loadDataNode({ dir: values.data, trainPerClass: config.dataset.kind === 'cifar10' ? config.dataset.trainPerClass || undefined : undefined, testFile: values['test-file'], seed: config.seed });
-  const ctx = await acquireHeadlessGpu();
+  const mode = values.kernels as KernelMode;
+  if (mode !== 'tuned' && mode !== 'fixed') throw new Error(`--kernels must be tuned or fixed (got ${values.kernels})`);
+  const d = config.dataset;
+  const data = d.kind === 'synthetic'
+    ? loadDataNode({ synthetic: d, testFile: values['test-file'] })
+    : loadDataNode({ dir: values.data, trainPerClass: d.trainPerClass || undefined, testFile: values['test-file'], seed: config.seed });
+  if (values.limits !== 'adapter' && values.limits !== 'default') throw new Error(`--limits must be adapter or default (got ${values.limits})`);
+  const ctx = await acquireHeadlessGpu({ limits: values.limits });
   const quiet = values.quiet;
   if (!quiet) console.error(`adapter: ${ctx.describe()}\ndata: ${data.description} (${data.train.n} train, ${data.test.n} test)`);
   const trainer = new Trainer(ctx, config, { train: data.train, test: data.test, classNames: data.classNames }, {
+    // The script's own hooks first; progress and epoch lines call them and then print.
+    ...extras.hooks,
     onProgress: (p) => {
+      extras.hooks?.onProgress?.(p);
       if (quiet) return;
       const frac = (p.epoch + p.step / p.stepsPerEpoch) / config.epochs;
       process.stderr.write(`\repoch ${p.epoch + 1}/${config.epochs} step ${p.step}/${p.stepsPerEpoch} ${bar(frac)} ${p.imagesPerSecond.toFixed(1)} img/s ETA ${duration(p.etaSeconds)}   `);
     },
     onEpoch: (m: EpochMetrics) => {
+      extras.hooks?.onEpoch?.(m);
+      if (extras.stopAfterEpochs !== undefined && m.epoch + 1 >= extras.stopAfterEpochs) trainer.stop();
       if (quiet) return;
       process.stderr.write(`\repoch ${m.epoch + 1}: train loss ${m.trainLoss.toFixed(3)} acc ${(100 * m.trainAcc).toFixed(1)}% · test acc ${(100 * m.testAcc).toFixed(1)}%${config.bnRecalibration ? ` (raw ${(100 * m.testAccRaw).toFixed(1)}%)` : ''} · p ${m.p.toFixed(3)} · ${m.seconds.toFixed(0)} s\n`);
     },
-  });
+    onKernels: (r) => {
+      if (quiet) return;
+      const d = describeKernels(r);
+      console.error(`kernels: ${d.cost}${r.untimed ? ` (${r.untimed} candidates left untimed within ${(r.budgetMs / 1000).toFixed(1)} s)` : ''}\n  ${d.families.join('\n  ')}`);
+    },
+  }, { kernels: { mode, store: mode === 'tuned' ? fileTuningStore(values['kernel-cache'] ?? defaultTuningFile()) : undefined } });
   ctx.onLost((e) => {
     console.error(`\n${e.message}`);
     process.exit(3);
   });
   const history = await trainer.run();
+  await extras.finish?.(trainer, { classNames: data.classNames, train: data.train.n, test: data.test.n });
   if (values['save-checkpoint']) writeFileSync(values['save-checkpoint'], new Uint8Array(await trainer.checkpoint()));
   if (values['save-model']) writeFileSync(values['save-model'], new Uint8Array(await trainer.exportModel()));
   trainer.destroy();
@@ -150,9 +200,17 @@ export async function trainFromArgs(argv: string[]): Promise<TrainRunResult> {
       seconds: m.seconds, imagesPerSecond: m.imagesPerSecond, sparseGroupFraction: m.sparseGroupFraction,
     })),
     final: { testAcc: last.testAcc, testAccRaw: last.testAccRaw },
+    kernels: trainer.kernels,
   };
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
   return result;
+}
+
+/** The message and exit code for a failed run: GPU failures are named (their class) and exit 4. */
+export function failureExit(e: unknown): { message: string; code: number } {
+  if (e instanceof DeviceLostError) return { message: `${e.name}: ${e.message}`, code: 3 };
+  if (e instanceof GpuError || e instanceof GpuLimitError) return { message: `${e.name}: ${e.message}`, code: 4 };
+  return { message: e instanceof Error ? e.message : String(e), code: 1 };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -162,7 +220,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       process.exit(0);
     })
     .catch((e: unknown) => {
-      console.error(`\n${e instanceof Error ? e.message : String(e)}`);
-      process.exit(1);
+      const { message, code } = failureExit(e);
+      console.error(`\n${message}`);
+      process.exit(code);
     });
 }

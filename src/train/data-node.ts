@@ -12,6 +12,8 @@ export interface DataChoice {
   /** Synthetic set sizes when no CIFAR-10 files are found. */
   syntheticPerClass?: number;
   seed?: number;
+  /** The built-in synthetic set with exactly these options (the page's set for the same values). */
+  synthetic?: { seed: number; trainPerClass: number; testPerClass: number };
 }
 
 export const DEFAULT_DATA_DIR = 'public/data/cifar10';
@@ -20,6 +22,13 @@ export function loadDataNode(c: DataChoice): CifarDataset & { description: strin
   const dir = c.dir ?? (existsSync(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : undefined);
   let ds: CifarDataset;
   let description: string;
+  if (c.synthetic) {
+    const s = c.synthetic;
+    ds = makeSyntheticDataset(s);
+    description = `built-in synthetic set (seed ${s.seed}, ${s.trainPerClass} train / ${s.testPerClass} test per class)`;
+    if (c.testFile) throw new Error('--test-file goes with CIFAR-10 data, not with the synthetic set');
+    return { ...ds, description };
+  }
   if (dir) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--data ${dir}: no such folder`);
     const files = readdirSync(dir)

@@ -1,6 +1,8 @@
 // The contract between the page and the training worker (and what the Node CLI reports):
 // configuration, commands, and the metrics / mask snapshots the trainer emits.
 import type { SparsityConfig } from '../sparsity/method';
+import type { KernelReport } from '../nn/autotune';
+import type { GpuFault } from '../gpu/error-watch';
 
 export type ModelName = 'tiny' | 'reference';
 
@@ -88,13 +90,30 @@ export interface MaskSnapshot {
   denseGroups: Uint8Array;
 }
 
+/** Changes to a running run: the peak learning rate of the cosine schedule, the N:M pattern. */
+export interface Adjustment {
+  lr?: number;
+  N?: number;
+  M?: number;
+}
+
+export interface AppliedAdjustment extends Adjustment {
+  /** Global step index the change applies from, its epoch, and the run's steps per epoch. */
+  step: number;
+  epoch: number;
+  stepsPerEpoch: number;
+}
+
 export type RunState = 'idle' | 'loading-data' | 'compiling' | 'running' | 'paused' | 'done' | 'error';
 
-export type TrainErrorKind = 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
+/** 'gpu-error': WebGPU rejected work or its driver failed; 'gpu-limit': the run needs more than the device's limits. */
+export type TrainErrorKind =
+  | 'no-webgpu' | 'device-lost' | 'out-of-memory' | 'gpu-error' | 'gpu-limit' | 'diverged' | 'bad-data' | 'bad-config' | 'internal';
 
 /** Page → worker. */
 export type ToWorker =
-  | { type: 'start'; config: TrainConfig; files?: { name: string; bytes: Uint8Array }[]; dataUrl?: string; checkpoint?: ArrayBuffer }
+  /** `init`: a model file (src/nn/export.ts) whose weights and normalisation the run starts from. */
+  | { type: 'start'; config: TrainConfig; files?: { name: string; bytes: Uint8Array }[]; dataUrl?: string; checkpoint?: ArrayBuffer; init?: ArrayBuffer }
   | { type: 'pause' }
   | { type: 'resume' }
   /** Run exactly one training step, then stay paused. */
@@ -105,18 +124,29 @@ export type ToWorker =
   /** Ask for the trained model in packed N:M form (answered by 'export-model'). */
   | { type: 'export-model' }
   /** Takes the GPU's lost-device path now (GpuContext.simulateLoss): tests of the recovery. */
-  | { type: 'simulate-device-loss' };
+  | { type: 'simulate-device-loss' }
+  /** Change the learning rate or N:M pattern from the next step (answered by 'adjusted' or 'adjust-refused'). */
+  | { type: 'adjust'; adjustment: Adjustment }
+  /** Makes the next GPU operation whose name contains `when` do something invalid (GpuErrorWatch.injectFault): tests of the failure banner. */
+  | { type: 'inject-gpu-fault'; fault: GpuFault; when?: string };
 
 /** Worker → page. */
 export type FromWorker =
   | { type: 'state'; state: RunState; detail?: string }
   | { type: 'adapter'; description: string }
+  /** The conv kernels chosen for this device (tuned, or from an earlier tuning) and what that cost. */
+  | { type: 'kernels'; report: KernelReport }
   | { type: 'data'; trainImages: number; testImages: number; classNames: string[] }
   | { type: 'progress'; epoch: number; step: number; stepsPerEpoch: number; imagesPerSecond: number; etaSeconds: number }
   | { type: 'step-metrics'; metrics: StepMetrics }
   | { type: 'epoch'; metrics: EpochMetrics }
-  | { type: 'masks'; epoch: number; step: number; layers: MaskSnapshot[] }
+  /** `history`: also keep it in the run's mask history ('epoch': an epoch end; 'step': inside the sparsity window). */
+  | { type: 'masks'; epoch: number; step: number; layers: MaskSnapshot[]; history?: 'epoch' | 'step' }
   /** A checkpoint to resume from: `epoch` = epochs finished when it was taken. */
   | { type: 'checkpoint'; epoch: number; bytes: ArrayBuffer }
   | { type: 'export-model'; bytes: ArrayBuffer }
+  /** The finished run's model file (null with the reason when it cannot be exported). */
+  | { type: 'final-model'; bytes: ArrayBuffer | null; problem?: string }
+  | { type: 'adjusted'; adjustment: AppliedAdjustment }
+  | { type: 'adjust-refused'; message: string }
   | { type: 'error'; kind: TrainErrorKind; message: string };

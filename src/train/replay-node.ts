@@ -2,6 +2,7 @@
 // GPU and applies that README's checks and tolerances. Used by `npm run replay` and the GPU tests.
 import type { GpuContext } from '../gpu/device';
 import { readBuffer } from '../gpu/tensor';
+import type { ConvKernels } from '../kernels/configs';
 import { Network } from '../nn/network';
 import { modelSpec } from '../nn/spec';
 import { decodeLossMetrics } from '../kernels/loss';
@@ -63,7 +64,8 @@ export function sparsityConfigOf(trace: Trace): SparsityConfig {
   };
 }
 
-export async function replayTrace(ctx: GpuContext, jsonPath: string): Promise<ReplayResult> {
+/** kernels: conv kernels forced for every layer (default: the fixed configuration). */
+export async function replayTrace(ctx: GpuContext, jsonPath: string, opts: { kernels?: Partial<ConvKernels> } = {}): Promise<ReplayResult> {
   const trace = loadTrace(jsonPath);
   const m = trace.manifest;
   const spec = modelSpec(m.model.name as 'tiny' | 'reference');
@@ -75,6 +77,7 @@ export async function replayTrace(ctx: GpuContext, jsonPath: string): Promise<Re
     bnEps: m.batchnorm.eps,
     bnMomentum: m.batchnorm.momentum,
     separateEffectiveWeights: method !== 'dense',
+    kernels: opts.kernels,
   });
   const config = sparsityConfigOf(trace);
   const sparsity = createSparsityRuntime(ctx, net.nmLayers, config);

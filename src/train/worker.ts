@@ -3,14 +3,24 @@
 // protocol in ./protocol.ts: takes commands, posts state, progress, metrics, mask snapshots and
 // a checkpoint after every epoch (the page keeps it to resume after a lost device).
 import { acquireGpu, type GpuContext } from '../gpu/device';
-import { DeviceLostError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
-import { balancedSubset, DataError, fetchCifarFromServer, loadCifarFromFiles, makeSyntheticDataset, SubsetError, type CifarDataset } from '../data';
+import { DeviceLostError, GpuError, GpuLimitError, GpuOutOfMemoryError, NoWebGPUError } from '../gpu/errors';
+import { DataError, SubsetError } from '../data';
+import { parseModelFile } from '../nn/export';
+import { modelFileParams } from '../nn/model-params';
 import { Trainer, TrainingDivergedError } from './trainer';
-import type { FromWorker, MaskSnapshot, ToWorker, TrainConfig, TrainErrorKind } from './protocol';
+import type { FromWorker, MaskSnapshot, ToWorker, TrainErrorKind } from './protocol';
+import { loadData } from './worker-data';
+import { historyMarker } from './mask-frames';
+import { indexedDbTuningStore } from '../kernels/tuning-store-idb';
+import { memoryTuningStore } from '../kernels/autotune';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let ctx: GpuContext | null = null;
 let trainer: Trainer | null = null;
+// Kernel tuning results: IndexedDB where there is one (kept across visits), else this session.
+const tuningStore = indexedDbTuningStore() ?? memoryTuningStore();
+/** A fault asked for before the device exists (the page may ask right after 'start'). */
+let pendingFault: Extract<ToWorker, { type: 'inject-gpu-fault' }> | null = null;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -26,28 +36,12 @@ function classify(e: unknown): [TrainErrorKind, string] {
   if (e instanceof NoWebGPUError) return ['no-webgpu', msg];
   if (e instanceof DeviceLostError) return ['device-lost', msg];
   if (e instanceof GpuOutOfMemoryError) return ['out-of-memory', msg];
+  if (e instanceof GpuError) return ['gpu-error', msg];
+  if (e instanceof GpuLimitError) return ['gpu-limit', msg];
   if (e instanceof TrainingDivergedError) return ['diverged', msg];
   if (e instanceof DataError || e instanceof SubsetError) return ['bad-data', msg];
   if (/must|needs|window/.test(msg)) return ['bad-config', msg];
   return ['internal', msg];
-}
-
-async function loadData(config: TrainConfig, files: { name: string; bytes: Uint8Array }[] | undefined, dataUrl: string | undefined): Promise<CifarDataset> {
-  const d = config.dataset;
-  if (d.kind === 'synthetic') return makeSyntheticDataset({ seed: d.seed, trainPerClass: d.trainPerClass, testPerClass: d.testPerClass });
-  let ds: CifarDataset;
-  if (d.source === 'files') {
-    if (!files?.length) throw new DataError('missing-file', 'CIFAR-10', 'no files were given; drop the .bin files or cifar-10-binary.tar.gz onto the page');
-    ds = loadCifarFromFiles(files);
-  } else {
-    ds = await fetchCifarFromServer(dataUrl ?? 'data/cifar10/');
-  }
-  if (d.trainPerClass > 0) ds = { ...ds, train: balancedSubset(ds.train, d.trainPerClass) };
-  if (d.testLimit && d.testLimit < ds.test.n) {
-    const n = d.testLimit;
-    ds = { ...ds, test: { images: ds.test.images.slice(0, n * 3072), labels: ds.test.labels.slice(0, n), n } };
-  }
-  return ds;
 }
 
 function transferOf(layers: MaskSnapshot[]): Transferable[] {
@@ -70,17 +64,34 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       fail('device-lost', e.message);
     });
   }
+  if (pendingFault) ctx.errors.injectFault(pendingFault.fault, pendingFault.when);
+  pendingFault = null;
+  const init = msg.init ? parseModelFile(msg.init, 'the model to start from') : null;
+  const history = historyMarker(msg.config);
   const t = new Trainer(ctx, msg.config, data, {
     onState: (state) => post({ type: 'state', state }),
     onProgress: (p) => post({ type: 'progress', ...p }),
     onStep: (metrics) => post({ type: 'step-metrics', metrics }),
     onEpoch: (metrics) => post({ type: 'epoch', metrics }),
     onCheckpoint: (epoch, bytes) => post({ type: 'checkpoint', epoch, bytes }, [bytes]),
-    onMasks: (epoch, step, layers) => post({ type: 'masks', epoch, step, layers }, transferOf(layers)),
+    onMasks: (epoch, step, layers) => post({ type: 'masks', epoch, step, layers, history: history(epoch, step, t.stepsPerEpoch, t.config) }, transferOf(layers)),
+    onAdjust: (adjustment) => post({ type: 'adjusted', adjustment }),
+    onKernels: (report) => post({ type: 'kernels', report }),
+  }, {
+    init: init ? { params: modelFileParams(init).params, normalisation: init.normalisation } : undefined,
+    kernels: { mode: 'tuned', store: tuningStore },
   });
   trainer = t;
   if (msg.checkpoint) t.restore(msg.checkpoint);
   await t.run();
+  if (trainer !== t || t.epoch < t.config.epochs) return;
+  // The finished model, kept with the run: it seeds fine-tuning and the prune lab, and exports.
+  try {
+    const bytes = await t.exportModel();
+    post({ type: 'final-model', bytes }, [bytes]);
+  } catch (e) {
+    post({ type: 'final-model', bytes: null, problem: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -108,8 +119,20 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
         .then((bytes) => post({ type: 'checkpoint', epoch: trainer?.epoch ?? 0, bytes }, [bytes]))
         .catch((e: unknown) => fail(...classify(e)));
       break;
+    case 'adjust':
+      try {
+        if (!trainer) throw new Error('no run is training');
+        trainer.adjust(msg.adjustment);
+      } catch (e) {
+        post({ type: 'adjust-refused', message: e instanceof Error ? e.message : String(e) });
+      }
+      break;
     case 'simulate-device-loss':
       ctx?.simulateLoss();
+      break;
+    case 'inject-gpu-fault':
+      if (ctx && !ctx.lost) ctx.errors.injectFault(msg.fault, msg.when);
+      else pendingFault = msg;
       break;
     case 'export-model':
       if (!trainer) {

@@ -10,9 +10,11 @@ import { CompareRuns } from './compare/CompareRuns';
 import { ControlsPanel } from './controls/ControlsPanel';
 import { LessonPicker } from './controls/LessonPicker';
 import { FileMenu } from './io/FileMenu';
+import { PruneLab } from './lab/PruneLab';
 import { MaskViews } from './masks/MaskViews';
 import { ProblemBanner, UrlNotice } from './Notices';
 import { RunControls } from './run/RunControls';
+import { KernelChoice } from './run/KernelChoice';
 
 type GpuState =
   | { status: 'loading' }
@@ -85,6 +87,7 @@ function TopBar({ presenting, togglePresenting, adapter }: { presenting: boolean
         </button>
       </div>
       <div className="adapter-line">{adapter}</div>
+      <KernelChoice />
     </header>
   );
 }
@@ -130,6 +133,7 @@ export function App() {
           <RunControls />
           <ChartsGrid />
           <MaskViews />
+          <PruneLab />
           <CompareRuns />
         </main>
       </div>

@@ -19,6 +19,8 @@ const TITLES: Record<string, string> = {
   'device-lost': 'The GPU was lost — training is paused',
   diverged: 'Training stopped: the loss diverged',
   'out-of-memory': 'Training stopped: out of GPU memory',
+  'gpu-error': 'Training stopped: the GPU reported an error',
+  'gpu-limit': 'This run does not fit this GPU',
   'bad-data': 'Training stopped: the data could not be used',
   'bad-config': 'Training could not start with these settings',
   'no-webgpu': 'WebGPU is not available to the trainer',

@@ -1,6 +1,6 @@
 // The playground training for real in headless Chromium (the training worker on WebGPU/SwiftShader,
 // about a thousand times slower than a GPU, so the runs are tiny): a preset trains an epoch, the
-// charts and masks update and the packed model exports; pause, one step and resume (buttons and keys); a lost
+// charts and masks update, the page says which kernels it chose for this GPU, and the packed model exports; pause, one step and resume (buttons and keys); a lost
 // GPU pauses and resumes from the epoch checkpoint; a diverging run stops with advice; two runs overlay in compare.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,12 @@ describe('playground training', () => {
     await waitState(page, /Finished/);
     console.log(`[e2e] one epoch of 200 images took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     expect((await states(page)).some((s) => /Compiling GPU shaders/.test(s))).toBe(true);
+    // The kernels the worker chose for this GPU, and what choosing them cost, under the adapter.
+    const kernels = page.getByTestId('kernel-choice');
+    expect(await page.getByTestId('kernel-cost').textContent()).toMatch(/tuned for batch 32 on this GPU in [\d.]+ (ms|s)|tuned earlier on this GPU/);
+    await kernels.locator('summary').click();
+    expect(await kernels.getByRole('list', { name: 'Chosen kernels per operation' }).locator('li').allTextContents())
+      .toEqual([expect.stringMatching(/^forward: /), expect.stringMatching(/^input gradient: /), expect.stringMatching(/^weight gradient: /)]);
     for (const id of ['accuracy', 'sparsity', 'magnitudes', 'per-class', 'confusion']) {
       expect(await page.getByTestId(`empty-${id}`).count(), id).toBe(0);
     }

@@ -111,6 +111,36 @@ describe('PackedModel', () => {
     });
   }
 
+  it('every packed layer runs packed, dense on W⊙m, or as tuned, says which, and predicts the same', async () => {
+    const ctx = gpu();
+    const input = randomModel(8, { N: 2, M: 4 }, true);
+    const n = 5;
+    const rng = mulberry32(12);
+    const x = Float64Array.from({ length: n * 1024 * 3 }, () => randn(rng));
+    const ref = trainedLogits(input, Float32Array.from(x), n);
+    const file = parseModelFile(exportModel(input));
+    const packedNames = ['conv2', 'conv3', 'conv4', 'conv5', 'fc'];
+    for (const use of ['packed', 'dense', 'tuned'] as const) {
+      const model = new PackedModel(ctx, file, { maxBatch: 4, use: use === 'tuned' ? undefined : use });
+      try {
+        const report = use === 'tuned' ? await model.tune(4, { budgetMs: 60_000, maxRounds: 1 }) : model.kernels();
+        expect(report.mode).toBe(use);
+        expect(report.layers.filter((l) => l.packed).map((l) => l.name)).toEqual(packedNames);
+        for (const l of report.layers) {
+          if (!l.packed) expect(l.use).toBe('dense');
+          else if (use !== 'tuned') expect(l.use).toBe(use);
+          // Tuned: the packed kernel was timed against the dense ones on every packed layer.
+          if (use === 'tuned' && l.packed) expect(Object.keys(l.ms)).toContain('packed N:M kernel');
+          expect(l.kernel).toMatch(l.use === 'packed' ? /packed/ : /dense/);
+        }
+        const { logits } = await model.predict(pad4(x, n));
+        expect(relErr(logits, ref), use).toBeLessThan(1e-4);
+      } finally {
+        model.destroy();
+      }
+    }
+  });
+
   it('evaluate() on CIFAR-10 test images: normalises with the file statistics, accuracy and confusion agree with the reference', async () => {
     const ctx = gpu();
     const file = readFileSync(join(SHARED_CIFAR, 'test_batch.bin'));

@@ -1,10 +1,13 @@
 // Golden traces (../shared/traces) replayed through the real network and sparsity runtime on the
-// GPU, with the checks and tolerances of the traces' README.
+// GPU, with the checks and tolerances of the traces' README: every trace with the fixed kernels,
+// and every other kernel set (configs.ts KERNEL_SETS) on one trace each, since the autotuner may
+// pick any of them per layer and the traces must pass whatever it picks.
 import { describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
 import { useGpu } from '../helpers/gpu';
 import { defaultSharedDir, listTraces } from '../../src/data/trace-node';
 import { replayTrace } from '../../src/train/replay-node';
+import { KERNEL_SETS } from '../../src/kernels/configs';
 
 const gpu = useGpu();
 const traces = listTraces(`${defaultSharedDir()}/traces`);
@@ -13,11 +16,19 @@ describe('golden trace replay', () => {
   it('finds the traces', () => {
     expect(traces.length).toBeGreaterThanOrEqual(6);
   });
-  for (const path of traces) {
-    it(basename(path), async () => {
-      const r = await replayTrace(gpu(), path);
+  const runs = [
+    ...traces.map((path) => ({ path, set: 'fixed' as const })),
+    // The MaxQ 2:4 trace has the closest mask decisions. 'tiled-large' is the same shader with
+    // larger tiles (each output sums in the same order; only the weight gradient's splits differ),
+    // checked against the float64 reference in conv2d.test.ts: replaying it too would add minutes
+    // on SwiftShader.
+    ...(['tiled', 'wide'] as const).flatMap((set) => traces.filter((p) => /05-tiny-maxq/.test(p)).map((path) => ({ path, set }))),
+  ];
+  for (const { path, set } of runs) {
+    it(`${basename(path)}, ${set} kernels`, async () => {
+      const r = await replayTrace(gpu(), path, { kernels: KERNEL_SETS[set] });
       const failed = r.checks.filter((c) => !c.pass);
-      console.log(`[replay] ${r.trace}: ${r.pass ? 'pass' : 'FAIL'}; steps ${r.steps}, max loss rel err ${r.maxLossRelErr.toExponential(2)}, max param rel err ${r.maxParamRelErr.toExponential(2)}, mask mismatches ${r.maskMismatches}`);
+      console.log(`[replay] ${r.trace} (${set} kernels): ${r.pass ? 'pass' : 'FAIL'}; steps ${r.steps}, max loss rel err ${r.maxLossRelErr.toExponential(2)}, max param rel err ${r.maxParamRelErr.toExponential(2)}, mask mismatches ${r.maskMismatches}`);
       expect(failed.map((c) => `${c.id} ${c.what}: ${c.value} ≥ ${c.tolerance}`)).toEqual([]);
       expect(r.checks.length).toBeGreaterThan(20);
     });

@@ -31,6 +31,11 @@ export function bandsLastEpoch(bands: LessonBand[]): number {
   return Math.max(0, ...bands.flatMap((b) => b.points.map((p) => p.epoch)));
 }
 
+/** The first epoch the bands start at (-1: a lesson whose runs start from a pruned model, before fine-tuning). */
+export function bandsFirstEpoch(bands: LessonBand[]): number {
+  return Math.min(0, ...bands.flatMap((b) => b.points.map((p) => p.epoch)));
+}
+
 export function bandElements(bands: LessonBand[]) {
   return bands.flatMap((b) => [
     <Area key={`${b.id}-band`} data={b.points} dataKey="band" name={`expected ${b.label} (min–max of ${b.seeds} seeds)`} type="linear"

@@ -1,5 +1,7 @@
 // Method: how the network is made sparse while it trains, with a plain-words line for each.
 import type { MethodName } from '../../sparsity/method';
+import { fallbackWindow } from '../../state/settings-schema';
+import { validateWindow } from '../../sparsity/schedule';
 import { useSettings } from '../../state/settings';
 import { ControlGroup, SelectField } from './fields';
 
@@ -24,7 +26,13 @@ export function MethodControl() {
           { value: 'maxq', label: 'MaxQ' },
         ]}
         explain={EXPLAIN[method]}
-        onChange={(m) => update({ method: m })}
+        onChange={(m) => {
+          // A dense run may keep a window longer than the run; a sparse one needs it inside.
+          const { windowStart, windowEnd, epochs } = useSettings.getState().settings;
+          const fits = m === 'dense' || validateWindow(windowStart, windowEnd, epochs) === null;
+          const [ws, we] = fits ? [windowStart, windowEnd] : fallbackWindow(epochs);
+          update({ method: m, windowStart: ws, windowEnd: we });
+        }}
       />
     </ControlGroup>
   );

@@ -9,11 +9,12 @@ import { SchedulePreview } from './SchedulePreview';
 const SHAPES: Record<string, string> = { linear: 'Linear', cubic: 'Cubic (fast start)', cos: 'Cosine (slow start)', exp: 'Exponential' };
 
 function WindowSlider() {
-  const { windowStart, windowEnd, epochs } = useSettings((st) => st.settings);
+  const { windowStart, windowEnd, epochs, method } = useSettings((st) => st.settings);
   const update = useSettings((st) => st.update);
   const id = useId();
   const max = Math.max(1, epochs - 1);
-  const problem = validateWindow(windowStart, windowEnd, epochs);
+  // A dense run has no window, so one that does not fit it is no problem (picking a sparse method moves it inside).
+  const problem = method === 'dense' ? null : validateWindow(windowStart, windowEnd, epochs);
   return (
     <div className="field range2" role="group" aria-labelledby={`${id}-l`}>
       <span id={`${id}-l`} className="label">Sparsity window: epoch {windowStart} to {windowEnd}</span>

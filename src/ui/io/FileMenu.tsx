@@ -1,6 +1,9 @@
 // Files in and out: open a saved run (replayed into charts and masks without training), save the
-// viewed run, its metrics as CSV or JSON, and the trained model in packed N:M form from the worker.
+// viewed run, its metrics as CSV or JSON, the trained model in packed N:M form (kept with a
+// finished run, else from the worker), and its weights and masks as .safetensors.
 import { useId, useRef, useState } from 'react';
+import { parseModelFile } from '../../nn/export';
+import { modelToSafetensors } from '../../nn/safetensors';
 import { epochsCsv, fileStem, stepsCsv } from '../../state/metrics-export';
 import { useRuns, viewedRun } from '../../state/runs';
 import { encodeSavedRun, runFromSavedFile } from '../../state/saved-run';
@@ -20,6 +23,11 @@ export function FileMenu() {
   const say = (text: string, error = false) => setMessage({ text, error });
   const stem = run ? fileStem(run) : 'run';
   const exportModel = () => {
+    if (run?.model) {
+      downloadBlob(new Blob([run.model], { type: 'application/octet-stream' }), `${stem}.nmpacked`);
+      say('Model saved.');
+      return;
+    }
     requestModel().then(
       (b) => { downloadBlob(new Blob([b], { type: 'application/octet-stream' }), `${stem}.nmpacked`); say('Model saved.'); },
       (e: unknown) => say(e instanceof Error ? e.message : String(e), true),
@@ -53,9 +61,22 @@ export function FileMenu() {
           onClick={() => run && downloadText(JSON.stringify(encodeSavedRun(run, false), null, 1), `${stem}-metrics.json`, 'application/json')}>
           All metrics (JSON)
         </button>
-        <button type="button" data-testid="export-model" disabled={!run || !hasLiveModel() || run.id !== liveRunId() || run.status === 'running'} onClick={exportModel}
+        <button type="button" data-testid="export-model" disabled={!run || (!run.model && (!hasLiveModel() || run.id !== liveRunId() || run.status === 'running'))} onClick={exportModel}
           title="Pause or finish a run trained in this tab first">
           Trained model (packed N:M)
+        </button>
+        <button type="button" data-testid="export-safetensors" disabled={!run?.model} title={run?.model ? undefined : 'Finish a run first'}
+          onClick={() => {
+            if (!run?.model) return;
+            try {
+              const st = modelToSafetensors(parseModelFile(run.model, `${stem}.nmpacked`));
+              downloadBlob(new Blob([st], { type: 'application/octet-stream' }), `${stem}.safetensors`);
+              say('Weights and masks saved (.safetensors).');
+            } catch (e) {
+              say(e instanceof Error ? e.message : String(e), true);
+            }
+          }}>
+          Weights and masks (.safetensors)
         </button>
         {message && <p className={message.error ? 'field-error' : 'explain'} role={message.error ? 'alert' : 'status'} data-testid="file-message">{message.text}</p>}
       </div>

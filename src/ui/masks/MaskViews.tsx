@@ -1,6 +1,8 @@
 // Mask views of the viewed run: a layer picker, the layer's mask canvas with its legend and a
-// hover read-out, the zoomed group of M, and the packed-format inspector.
+// hover read-out, the zoomed group of M, and the packed-format inspector; and the timeline of the
+// run's mask history, with a play button that animates it.
 import { useMemo, useState } from 'react';
+import { frameSnapshot } from '../../state/mask-history';
 import { useRuns, viewedRun } from '../../state/runs';
 import type { MaskSnapshot } from '../../train/protocol';
 import { SelectField } from '../controls/fields';
@@ -9,6 +11,7 @@ import { usePalette } from '../use-palette';
 import { GroupZoom } from './GroupZoom';
 import { LayerMaskCanvas } from './LayerMaskCanvas';
 import { describeShape, layerGeometry } from './mask-geometry';
+import { MaskTimeline } from './MaskTimeline';
 import { PackedInspector } from './PackedInspector';
 
 function Legend() {
@@ -25,15 +28,24 @@ function Legend() {
   );
 }
 
-/** "0.12 (×2.4), -0.3" — weights of a group, with MaxQ's soft factor where it is not 1. */
-function list(idx: number[], layer: MaskSnapshot): string {
+/**
+ * "0.12 (×2.4), -0.3" — weights of a group, with MaxQ's soft factor where it is not 1; a history
+ * frame keeps no weights, so there its positions in the group ("#0, #3 (×2.4)").
+ */
+function list(idx: number[], layer: MaskSnapshot, members: number[]): string {
   if (idx.length === 0) return 'none';
-  return idx.map((i) => `${num(layer.weights[i], 2)}${layer.mask[i] > 1 ? ` (×${num(layer.mask[i], 2)})` : ''}`).join(', ');
+  const at = (i: number) => (Number.isNaN(layer.weights[i]) ? `#${members.indexOf(i)}` : num(layer.weights[i], 2));
+  return idx.map((i) => `${at(i)}${layer.mask[i] > 1 ? ` (×${num(layer.mask[i], 2)})` : ''}`).join(', ');
 }
 
 export function MaskViews() {
   const run = useRuns((s) => viewedRun(s));
-  const masks = run?.masks ?? null;
+  const history = run?.maskHistory ?? [];
+  // null: the latest snapshot (live while training); else a frame of the history.
+  const [frameAt, setFrameAt] = useState<{ run: string; index: number } | null>(null);
+  const frame = frameAt && frameAt.run === run?.id ? history[frameAt.index] ?? null : null;
+  const frameLayers = useMemo(() => frame?.layers.map(frameSnapshot) ?? null, [frame]);
+  const masks = frame && frameLayers ? { epoch: frame.epoch, step: frame.step, layers: frameLayers } : run?.masks ?? null;
   const [picked, setPicked] = useState('');
   const [group, setGroup] = useState<number | null>(null);
   const [hover, setHover] = useState<number | null>(null);
@@ -56,7 +68,11 @@ export function MaskViews() {
   const dense = layer.denseGroups.reduce((n, d) => n + d, 0);
   return (
     <section className="masks" aria-labelledby="masks-title" data-testid="mask-views">
-      <h2 id="masks-title">Masks <span className="sub">epoch {masks.epoch}, step {masks.step}</span></h2>
+      <h2 id="masks-title">Masks <span className="sub" data-testid="mask-when">epoch {masks.epoch}, step {masks.step}{frame ? ' (history)' : ''}</span></h2>
+      {history.length > 1 && (
+        <MaskTimeline frames={history} index={frame ? frameAt!.index : null}
+          onChange={(i) => setFrameAt(i === null || !run ? null : { run: run.id, index: i })} />
+      )}
       <p className="explain">Each row is one filter; each small block is a group of {layer.M} weights. Watch the orange (still dense) groups turn into the {layer.N}:{layer.M} pattern.</p>
       <div className="mask-top">
         <SelectField label="Layer" testId="mask-layer" value={layer.layer}
@@ -64,18 +80,22 @@ export function MaskViews() {
           onChange={(v) => { setPicked(String(v)); setGroup(null); }} />
         <Legend />
       </div>
-      <p className="explain">{layer.layer}: {describeShape(layer)}, {G} groups, {dense} still dense.</p>
+      <p className="explain" data-testid="mask-layer-summary">{layer.layer}: {describeShape(layer)}, {G} groups, <span data-testid="mask-dense-count">{dense}</span> still dense.</p>
       <div className="mask-scroll">
         <LayerMaskCanvas layer={layer} geo={geo} selected={sel} onHover={setHover} onPick={setGroup} />
       </div>
       <p className="hover-readout" aria-live="polite" data-testid="mask-hover">
         Group {shown} (filter {Math.floor(hoverIdx[0] / geo.cols)}{layer.denseGroups[shown] ? ', still dense' : ''}):
-        kept {list(hoverIdx.filter((i) => layer.mask[i] !== 0), layer)} · pruned {list(hoverIdx.filter((i) => layer.mask[i] === 0), layer)}
+        kept {list(hoverIdx.filter((i) => layer.mask[i] !== 0), layer, hoverIdx)} · pruned {list(hoverIdx.filter((i) => layer.mask[i] === 0), layer, hoverIdx)}
       </p>
-      <div className="mask-detail">
-        <GroupZoom layer={layer} geo={geo} group={sel} />
-        <PackedInspector layer={layer} geo={geo} group={sel} axis={axis} />
-      </div>
+      {frame ? (
+        <p className="explain">The history keeps the masks only: the group zoom and the packed format show for the latest snapshot.</p>
+      ) : (
+        <div className="mask-detail">
+          <GroupZoom layer={layer} geo={geo} group={sel} />
+          <PackedInspector layer={layer} geo={geo} group={sel} axis={axis} />
+        </div>
+      )}
     </section>
   );
 }

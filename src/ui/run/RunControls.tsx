@@ -10,11 +10,12 @@ import { useSettings } from '../../state/settings';
 import { useRuns } from '../../state/runs';
 import { liveRunId, pauseRun, resetRun, resumeRun, startRun, stepRun } from '../../state/worker-client';
 import { duration } from '../format';
+import { LiveAdjust } from './LiveAdjust';
 
 const STATE_TEXT: Record<string, string> = {
   idle: 'Ready',
   'loading-data': 'Loading the images…',
-  compiling: 'Compiling GPU shaders (the first start takes a while)…',
+  compiling: 'Compiling GPU shaders and timing kernels for this GPU (the first start takes a while)…',
   running: 'Training',
   paused: 'Paused',
   done: 'Finished',
@@ -104,6 +105,7 @@ export function RunControls() {
         </span>
       </div>
       <ProgressLine />
+      <LiveAdjust />
       {blocker && state === 'idle' && <p className="field-error" data-testid="start-blocker">{blocker}</p>}
       <p className="explain">Keys: space start/pause · s one step · r reset{adapter ? ` · GPU: ${adapter}` : ''}</p>
     </section>
