@@ -5,9 +5,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '../../src/gpu/device';
 import { balancedSubset, loadCifarFromFiles, makeSyntheticDataset, type CifarDataset } from '../../src/data';
+import { parseModelFile } from '../../src/nn/export';
+import { modelFileParams } from '../../src/nn/model-params';
+import { Pruner } from '../../src/train/prune';
 import { Trainer } from '../../src/train/trainer';
+import { defaultTuningFile, fileTuningStore } from '../../src/train/tuning-file';
 import type { DatasetConfig, TrainConfig } from '../../src/train/protocol';
-import type { LessonRun } from '../../src/state/lesson-stats';
+import type { LessonEpoch, LessonRun, PruneStep } from '../../src/state/lesson-stats';
 
 export const DEFAULT_CIFAR_DIR = '../shared/cifar10/cifar-10-batches-bin';
 
@@ -38,23 +42,59 @@ export function lessonData(d: DatasetConfig, cifarDir: string): CifarDataset {
   return ds;
 }
 
-export async function runArm(ctx: GpuContext, config: TrainConfig, cifarDir: string, progress?: (line: string) => void): Promise<LessonRun> {
-  const data = lessonData(config.dataset, cifarDir);
-  const t0 = performance.now();
+type Progress = (line: string) => void;
+
+/** Trains `config` as the page's worker does, in this process (from `init`, a model file, when given); returns its epochs and model file. */
+async function train(
+  ctx: GpuContext, config: TrainConfig, data: CifarDataset, progress?: Progress, init?: ArrayBuffer,
+): Promise<{ epochs: LessonEpoch[]; model: ArrayBuffer }> {
+  const base = init ? parseModelFile(init) : null;
   const trainer = new Trainer(ctx, config, data, {
     onEpoch: (m) => progress?.(`epoch ${m.epoch + 1}/${config.epochs}: test ${(100 * m.testAcc).toFixed(1)}% · ${m.seconds.toFixed(0)} s`),
+  }, {
+    init: base ? { params: modelFileParams(base).params, normalisation: base.normalisation } : undefined,
+    // As the page's worker and the CLI: conv kernels timed on this device once, then remembered.
+    kernels: { mode: 'tuned', store: fileTuningStore(defaultTuningFile()) },
   });
   try {
     const history = await trainer.run();
-    const last = history[history.length - 1];
     return {
-      seed: config.seed,
-      testAcc: last.testAcc,
       epochs: history.map((m) => ({ epoch: m.epoch, testAcc: m.testAcc, testAccRaw: m.testAccRaw, trainAcc: m.trainAcc })),
-      seconds: (performance.now() - t0) / 1000,
-      adapter: ctx.describe(),
+      model: await trainer.exportModel(),
     };
   } finally {
     trainer.destroy();
   }
+}
+
+export async function runArm(ctx: GpuContext, config: TrainConfig, cifarDir: string, progress?: Progress): Promise<LessonRun & { model: ArrayBuffer }> {
+  const t0 = performance.now();
+  const { epochs, model } = await train(ctx, config, lessonData(config.dataset, cifarDir), progress);
+  return { seed: config.seed, testAcc: epochs[epochs.length - 1].testAcc, epochs, seconds: (performance.now() - t0) / 1000, adapter: ctx.describe(), model };
+}
+
+/**
+ * A pruning arm for one seed: the dense model `model` (trained for this seed) pruned in one shot
+ * and measured on `dataset` as the prune lab does, then fine-tuned from the pruned model as the
+ * lab's Fine-tune button does. Epoch −1 is the pruned model; the statistic is the last accuracy.
+ */
+export async function runPruneArm(
+  ctx: GpuContext, model: ArrayBuffer, dataset: DatasetConfig, step: PruneStep, seed: number, cifarDir: string, progress?: Progress,
+): Promise<LessonRun> {
+  const t0 = performance.now();
+  const data = lessonData(dataset, cifarDir);
+  const pruner = new Pruner(ctx, model, data);
+  let pruned;
+  try {
+    pruned = await pruner.prune(step.pattern, { recalibrate: step.recalibrate });
+  } finally {
+    pruner.destroy();
+  }
+  progress?.(`pruned to ${step.pattern ? `${step.pattern.N}:${step.pattern.M}` : 'dense'}${step.recalibrate ? ' + BN recalibration' : ''}: test ${(100 * pruned.accuracy).toFixed(1)}%`);
+  const epochs: LessonEpoch[] = [{ epoch: -1, testAcc: pruned.accuracy, testAccRaw: pruned.accuracy }];
+  if (step.fineTune) {
+    const ft = await train(ctx, { ...step.fineTune, seed }, data, progress, pruned.model);
+    epochs.push(...ft.epochs);
+  }
+  return { seed, testAcc: epochs[epochs.length - 1].testAcc, epochs, seconds: (performance.now() - t0) / 1000, adapter: ctx.describe() };
 }

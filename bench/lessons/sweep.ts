@@ -1,7 +1,8 @@
 // `npm run lessons [-- --only ID,ID] [--cifar DIR] [--force]`: every lesson's arms over its seeds,
 // in this process on the fastest WebGPU implementation (scripts/cli.mjs picks it), one cached run
 // per (arm configuration, seed) in .cache/lessons/ so an interrupted sweep resumes; then
-// bench/results/lessons.json and lessons.md.
+// bench/results/lessons.json and lessons.md. Cached runs are keyed by configuration only: after a
+// change to the engine, --force trains everything again.
 // `npm run lessons -- --rerun ID`: runs one lesson again from its entry in lessons.json alone (the
 // arms' recorded configurations and seeds, no cache) and prints the recorded and the new numbers.
 import { createHash } from 'node:crypto';
@@ -9,13 +10,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { acquireHeadlessGpu } from '../../src/gpu/headless-gpu';
+import { fineTuneConfig } from '../../src/state/fine-tune';
 import { DEFAULT_SETTINGS, toTrainConfig } from '../../src/state/settings-schema';
 import {
-  armStats, compare, comparisonWords, HOLDS_RULE, lessonsMarkdown, type Lesson, type LessonArm, type LessonRun, type LessonsFile,
+  armStats, compare, comparisonWords, HOLDS_RULE, lessonsMarkdown,
+  type ArmDef, type Lesson, type LessonArm, type LessonRun, type LessonsFile, type PretrainRun, type PruneStep,
 } from '../../src/state/lesson-stats';
 import type { TrainConfig } from '../../src/train/protocol';
 import { LESSON_DEFS } from './definitions';
-import { DEFAULT_CIFAR_DIR, runArm } from './run-arm';
+import { DEFAULT_CIFAR_DIR, runArm, runPruneArm } from './run-arm';
 
 const OUT_JSON = 'bench/results/lessons.json';
 const OUT_MD = 'bench/results/lessons.md';
@@ -39,26 +42,95 @@ ctx.onLost((e) => {
   process.exit(3);
 });
 console.error(`adapter: ${ctx.describe()}`);
+const useCache = !values.force && !values.rerun;
+const log = (line: string) => console.error(`  ${line}`);
 
-const withSeed = (config: TrainConfig, seed: number): TrainConfig => ({ ...config, seed });
+const keyOf = (x: unknown): string => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 20);
 
-function cacheFile(config: TrainConfig): string {
-  const key = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 20);
-  return join(CACHE, `${key}.json`);
+function cached<T>(key: unknown): T | null {
+  const file = join(CACHE, `${keyOf(key)}.json`);
+  if (!useCache || !existsSync(file)) return null;
+  const hit = JSON.parse(readFileSync(file, 'utf8')) as { key: unknown; value: T };
+  return JSON.stringify(hit.key) === JSON.stringify(key) ? hit.value : null;
 }
 
-async function run(config: TrainConfig, what: string, useCache: boolean): Promise<LessonRun> {
-  const file = cacheFile(config);
-  if (useCache && existsSync(file)) {
-    const hit = JSON.parse(readFileSync(file, 'utf8')) as { config: TrainConfig; run: LessonRun };
-    if (JSON.stringify(hit.config) === JSON.stringify(config)) return hit.run;
-  }
-  console.error(`${what}: training (${config.dataset.kind}, ${config.sparsity.method} ${config.sparsity.N}:${config.sparsity.M}, ${config.epochs} epochs)`);
-  const r = await runArm(ctx, config, values.cifar, (line) => console.error(`  ${line}`));
-  console.error(`  → ${(100 * r.testAcc).toFixed(1)}% in ${r.seconds.toFixed(0)} s`);
+function store(key: unknown, value: unknown): void {
   mkdirSync(CACHE, { recursive: true });
-  writeFileSync(file, JSON.stringify({ config, run: r }));
-  return r;
+  writeFileSync(join(CACHE, `${keyOf(key)}.json`), JSON.stringify({ key, value }));
+}
+
+/** A training arm's run. */
+async function trainRun(config: TrainConfig, what: string): Promise<LessonRun> {
+  const key = { train: config };
+  const hit = cached<LessonRun>(key);
+  if (hit) return hit;
+  console.error(`${what}: training (${config.dataset.kind}, ${config.sparsity.method} ${config.sparsity.N}:${config.sparsity.M}, ${config.epochs} epochs)`);
+  const { model: _model, ...run } = await runArm(ctx, config, values.cifar, log);
+  void _model;
+  console.error(`  → ${(100 * run.testAcc).toFixed(1)}% in ${run.seconds.toFixed(0)} s`);
+  store(key, run);
+  return run;
+}
+
+/** The dense model a pruning arm starts from (trained once per configuration and seed), with its run. */
+const pretrains = new Map<string, PretrainRun>();
+async function pretrained(config: TrainConfig): Promise<ArrayBuffer> {
+  const key = { pretrain: config };
+  const modelFile = join(CACHE, `${keyOf(key)}.nmmodel`);
+  let run = cached<LessonRun>(key);
+  if (!run || !existsSync(modelFile)) {
+    console.error(`dense model to prune, seed ${config.seed}: training (${config.dataset.kind}, ${config.epochs} epochs)`);
+    const r = await runArm(ctx, config, values.cifar, log);
+    const { model, ...rest } = r;
+    run = rest;
+    mkdirSync(CACHE, { recursive: true });
+    writeFileSync(modelFile, new Uint8Array(model));
+    store(key, run);
+    console.error(`  → ${(100 * run.testAcc).toFixed(1)}% in ${run.seconds.toFixed(0)} s`);
+  }
+  pretrains.set(keyOf(key), { config, testAcc: run.testAcc, seconds: run.seconds, adapter: run.adapter });
+  const bytes = readFileSync(modelFile);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+async function pruneRun(from: TrainConfig, dataset: TrainConfig['dataset'], step: PruneStep, seed: number, what: string): Promise<LessonRun> {
+  const base = { ...from, seed };
+  const key = { prune: { from: base, dataset, step, seed } };
+  const hit = cached<LessonRun>(key);
+  if (hit) {
+    await pretrained(base);
+    return hit;
+  }
+  const model = await pretrained(base);
+  console.error(`${what}: pruning${step.fineTune ? ' and fine-tuning' : ''}`);
+  const run = await runPruneArm(ctx, model, dataset, step, seed, values.cifar, log);
+  console.error(`  → ${(100 * run.testAcc).toFixed(1)}% in ${run.seconds.toFixed(0)} s`);
+  store(key, run);
+  return run;
+}
+
+/** An arm's runs over the seeds, from its recorded configuration. */
+async function armRuns(arm: Omit<LessonArm, 'runs'>, seeds: number[], what: string): Promise<LessonRun[]> {
+  const runs: LessonRun[] = [];
+  for (const seed of seeds) {
+    const label = `${what} · ${arm.label} · seed ${seed}`;
+    if (arm.prune) runs.push(await pruneRun(arm.config, toTrainConfig({ ...DEFAULT_SETTINGS, ...arm.settings }).dataset, arm.prune, seed, label));
+    else runs.push(await trainRun({ ...arm.config, seed }, label));
+  }
+  return runs;
+}
+
+/** The arm's recorded form: the page's configuration, and for a pruning arm its dense model's and fine-tuning's. */
+function armOf(def: ArmDef, seeds: number[]): Omit<LessonArm, 'runs'> {
+  const settings = { ...DEFAULT_SETTINGS, ...def.settings, seed: seeds[0] };
+  if (!def.prune) return { id: def.id, label: def.label, settings: def.settings, config: toTrainConfig(settings) };
+  const { from, pattern, recalibrate, fineTune } = def.prune;
+  const page = toTrainConfig(settings);
+  return {
+    id: def.id, label: def.label, settings: def.settings,
+    config: toTrainConfig({ ...DEFAULT_SETTINGS, ...from, seed: seeds[0] }),
+    prune: { pattern, recalibrate, fineTune: fineTune ? fineTuneConfig(settings, { dataset: page.dataset, modelName: page.model }, fineTune, pattern) : null },
+  };
 }
 
 if (values.rerun) {
@@ -66,11 +138,7 @@ if (values.rerun) {
   const lesson = file.lessons.find((l) => l.id === values.rerun);
   if (!lesson) throw new Error(`no lesson "${values.rerun}" in ${OUT_JSON} (have: ${file.lessons.map((l) => l.id).join(', ')})`);
   const arms: LessonArm[] = [];
-  for (const arm of lesson.arms) {
-    const runs: LessonRun[] = [];
-    for (const seed of lesson.seeds) runs.push(await run(withSeed(arm.config, seed), `${lesson.id} · ${arm.label} · seed ${seed}`, false));
-    arms.push({ ...arm, runs });
-  }
+  for (const arm of lesson.arms) arms.push({ ...arm, runs: await armRuns(arm, lesson.seeds, lesson.id) });
   for (const [i, arm] of arms.entries()) {
     const was = armStats(lesson.arms[i]);
     const now = armStats(arm);
@@ -94,23 +162,23 @@ for (const def of LESSON_DEFS) {
   }
   const arms: LessonArm[] = [];
   for (const armDef of def.arms) {
-    const config = toTrainConfig({ ...DEFAULT_SETTINGS, ...armDef.settings, seed: def.seeds[0] });
-    const runs: LessonRun[] = [];
-    for (const seed of def.seeds) runs.push(await run(withSeed(config, seed), `${def.id} · ${armDef.label} · seed ${seed}`, !values.force));
-    arms.push({ ...armDef, config, runs });
+    const arm = armOf(armDef, def.seeds);
+    arms.push({ ...arm, runs: await armRuns(arm, def.seeds, def.id) });
   }
   const results = def.comparisons.map((c) => compare(arms, c));
-  const { arms: _defs, ...rest } = def;
-  void _defs;
-  lessons.push({ ...rest, arms, results, holds: results.every((r) => r.holds), command: `npm run lessons -- --rerun ${def.id}` });
+  lessons.push({ ...def, arms, results, holds: results.every((r) => r.holds), command: `npm run lessons -- --rerun ${def.id}` });
   const summary = arms.map((a) => `${a.label} ${armStats(a).mean.toFixed(1)} (range ${armStats(a).range.toFixed(1)})`).join(', ');
   console.error(`${def.id}: ${summary} → ${lessons[lessons.length - 1].holds ? 'holds' : 'DOES NOT HOLD'}`);
 }
 
+const kept = [...pretrains.values(), ...(only ? previous?.pretrained ?? [] : [])];
+const pretrainedRuns = [...new Map(kept.map((p) => [keyOf(p.config), p])).values()];
 const file: LessonsFile = {
   rule: HOLDS_RULE,
   generated: new Date().toISOString().slice(0, 10),
-  totalSeconds: lessons.reduce((s, l) => s + l.arms.reduce((t, a) => t + a.runs.reduce((u, r) => u + r.seconds, 0), 0), 0),
+  totalSeconds: lessons.reduce((s, l) => s + l.arms.reduce((t, a) => t + a.runs.reduce((u, r) => u + r.seconds, 0), 0), 0) +
+    pretrainedRuns.reduce((s, p) => s + p.seconds, 0),
+  pretrained: pretrainedRuns,
   lessons,
 };
 if (!values['no-write']) {

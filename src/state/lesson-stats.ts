@@ -2,14 +2,18 @@
 // and the arithmetic the sweep, the page and the tests share — per-arm mean and seed range, the
 // rule that says whether a claim holds, the per-epoch band, and the line of measured numbers.
 import type { TrainConfig } from '../train/protocol';
+import type { FineTuneChoice } from './fine-tune';
 import type { Settings } from './settings-schema';
 
-/** One epoch of one run: test accuracy (after BN recalibration when on), before it, and training accuracy. */
+/**
+ * One epoch of one run: test accuracy (after BN recalibration when on), before it, and training
+ * accuracy. Epoch −1 is a pruned model before any fine-tuning (no training accuracy).
+ */
 export interface LessonEpoch {
   epoch: number;
   testAcc: number;
   testAccRaw: number;
-  trainAcc: number;
+  trainAcc?: number;
 }
 
 export interface LessonRun {
@@ -22,13 +26,35 @@ export interface LessonRun {
   adapter: string;
 }
 
+/** The N:M pattern of a one-shot prune (null: the trained model as it is). */
+export interface PrunePattern {
+  N: number;
+  M: number;
+}
+
+/**
+ * A pruning arm: a dense model trained with `config` (one per seed) is pruned by magnitude in one
+ * shot to `pattern` and evaluated through the packed kernels on the page's data (the prune lab,
+ * src/train/prune.ts), with BN recalibration when asked; then fine-tuned with `fineTune` when set
+ * (exactly the run the lab's Fine-tune button starts).
+ */
+export interface PruneStep {
+  pattern: PrunePattern | null;
+  recalibrate: boolean;
+  fineTune: TrainConfig | null;
+}
+
 export interface LessonArm {
   id: string;
   label: string;
   /** The page's settings for this arm (what differs from DEFAULT_SETTINGS). */
   settings: Partial<Settings>;
-  /** Exactly what the page's worker runs for these settings (toTrainConfig), seed = the first seed. */
+  /**
+   * Exactly what the page's worker runs for these settings (toTrainConfig), seed = the first seed;
+   * for a pruning arm, the training of the dense model it prunes.
+   */
   config: TrainConfig;
+  prune?: PruneStep;
   runs: LessonRun[];
 }
 
@@ -56,8 +82,18 @@ export interface Quote {
   stat: { kind: 'mean'; arm: string } | { kind: 'diff'; arms: [string, string] } | { kind: 'range'; arm: string };
 }
 
-/** An arm as a lesson defines it: a name and the page settings it changes. */
-export type ArmDef = Pick<LessonArm, 'id' | 'label' | 'settings'>;
+/**
+ * An arm as a lesson defines it: a name and the page settings it changes; a pruning arm also names
+ * the settings its dense model is trained with, the pattern, recalibration, and fine-tuning.
+ */
+export type ArmDef = Pick<LessonArm, 'id' | 'label' | 'settings'> & {
+  prune?: {
+    from: Partial<Settings>;
+    pattern: PrunePattern | null;
+    recalibrate: boolean;
+    fineTune: FineTuneChoice | null;
+  };
+};
 
 export interface LessonDef {
   id: string;
@@ -86,12 +122,21 @@ export interface Lesson extends Omit<LessonDef, 'arms'> {
   command: string;
 }
 
+/** A dense model the pruning arms start from: its training (seed in the config) and test accuracy. */
+export interface PretrainRun {
+  config: TrainConfig;
+  testAcc: number;
+  seconds: number;
+  adapter: string;
+}
+
 export interface LessonsFile {
   /** The rule for `holds`, in words. */
   rule: string;
   generated: string;
-  /** Seconds of training the sweep's runs took, all lessons. */
+  /** Seconds of training the sweep's runs took, all lessons (dense models for pruning included). */
   totalSeconds: number;
+  pretrained: PretrainRun[];
   lessons: Lesson[];
 }
 

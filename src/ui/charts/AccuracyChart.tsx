@@ -29,7 +29,7 @@ export function AccuracyChart() {
           <YAxis domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} {...axisProps(pal)} width={56} />
           <Tooltip {...tooltipProps(pal)} formatter={(v) => (Array.isArray(v) ? v.map((x) => pct(Number(x))).join('–') : pct(Number(v)))} />
           <Legend {...legendProps(pal)} />
-          {bandElements(bands)}
+          {bandElements(bands, pal)}
           {runs.flatMap(({ run, color, label }) => [
             <Line key={`${run.id}-test`} data={run.from?.startAccuracy != null ? [{ epoch: START, testAcc: run.from.startAccuracy }, ...run.epochs] : run.epochs} dataKey="testAcc" name={`${label} · test`} stroke={color} strokeWidth={3} dot isAnimationActive={false} />,
             <Line key={`${run.id}-train`} data={run.epochs} dataKey="trainAcc" name={`${label} · train`} stroke={color} strokeWidth={2} strokeDasharray="6 4" dot={false} isAnimationActive={false} />,

@@ -2,7 +2,7 @@
 // point in words, the measured outcome in numbers, and (on the accuracy chart) its expected band.
 import { useEffect, useState } from 'react';
 import { measuredLine } from '../../state/lesson-stats';
-import { chosenLesson, cifarServed, LESSONS, needsCifar, pageArm, useLesson } from '../../state/lessons';
+import { applyLesson, chosenLesson, cifarServed, LESSONS, needsCifar, useLesson } from '../../state/lessons';
 import { useDataFiles } from '../../state/data-files';
 import { useSettings } from '../../state/settings';
 
@@ -28,16 +28,22 @@ function CifarNote() {
 }
 
 export function LessonPicker() {
-  const applyBundle = useSettings((st) => st.applyBundle);
   const { chosen, choose } = useLesson();
   const lesson = chosenLesson(chosen);
+  const [problem, setProblem] = useState('');
+  const pick = (id: string) => {
+    const l = chosenLesson(id);
+    if (!l) return;
+    setProblem('');
+    applyLesson(l).catch((e: unknown) => setProblem(`The lesson's pretrained model could not be opened: ${e instanceof Error ? e.message : String(e)}.`));
+  };
   return (
     <section className="presets" aria-labelledby="presets-title" data-testid="presets">
       <h2 id="presets-title">Lessons</h2>
       <div className="preset-buttons">
         {LESSONS.map((l) => (
           <button key={l.id} type="button" aria-pressed={l.id === chosen} data-testid={`preset-${l.id}`}
-            onClick={() => { applyBundle(pageArm(l).settings); choose(l.id); }}>
+            onClick={() => pick(l.id)}>
             {l.title}
           </button>
         ))}
@@ -48,6 +54,7 @@ export function LessonPicker() {
           <p className="lesson-measured" data-testid="lesson-measured">{measuredLine(lesson)}</p>
           {lesson.note && <p className="lesson-note">{lesson.note}</p>}
           {needsCifar(lesson) && <CifarNote />}
+          {problem && <p className="field-error" role="alert" data-testid="lesson-problem">{problem}</p>}
           <button type="button" className="small" data-testid="lesson-close" onClick={() => choose(null)}>Hide lesson</button>
         </div>
       )}
