@@ -19,4 +19,9 @@ try {
 }
 console.error(`runtime: ${choice.runtime === 'deno' ? 'Deno/wgpu' : 'Node/Dawn'} (${choice.why})`);
 const r = runOn(choice.runtime, entry, args, { systemVulkan: choice.systemVulkan });
-process.exit(r.status ?? 1);
+if (r.status === null) {
+  // Killed (a crash in the GPU driver, the OOM killer, a signal): say so rather than exit as if it failed normally.
+  console.error(`the ${choice.runtime} process ended on signal ${r.signal}${r.error ? ` (${r.error.message})` : ''}`);
+  process.exit(r.signal === 'SIGINT' ? 130 : 70);
+}
+process.exit(r.status);

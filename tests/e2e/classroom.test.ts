@@ -7,23 +7,13 @@
 // of a real MaxQ run plays while its still-dense groups shrink. (The short run is too weak, 30%,
 // for a recovery that shows above the noise of 200 test images; the shipped model is 90%.)
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, screenshot, startVite, type DevServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot } from './helpers';
+import { useChromiumAndVite } from './fixtures/chromium-and-vite';
 import { FIXTURES, openPlayground, openSavedRun } from './fixtures/playground-page';
 
-let server: DevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startVite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useChromiumAndVite();
 
 const LONG = 600_000;
 
@@ -48,7 +38,7 @@ const PATTERNS = ['dense', '2:4', '1:4', '2:8', '1:8', '2:16', '1:16', '2:32', '
 describe('classroom', () => {
   it('prunes a short dense run through every pattern, fine-tunes it from 2:4, and times it', async () => {
     const t0 = Date.now();
-    const { page, errors, close } = await openPlayground(browser, server, '?method=dense&epochs=2&train=20&test=20&batch=32&aug=0');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=dense&epochs=2&train=20&test=20&batch=32&aug=0');
     // A dense run's link with fewer epochs than the default window (0–3) is not refused.
     expect(await page.getByTestId('url-notice').count()).toBe(0);
     expect(await page.getByTestId('start-blocker').count()).toBe(0);
@@ -148,7 +138,7 @@ describe('classroom', () => {
   });
 
   it("plays a MaxQ run's mask history: the still-dense groups shrink", async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await openSavedRun(page, FIXTURES.maxq24History);
     const timeline = page.getByTestId('mask-timeline');
     await timeline.scrollIntoViewIfNeeded();

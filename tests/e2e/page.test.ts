@@ -1,27 +1,16 @@
 // The page shell in headless Chromium: it finds a WebGPU adapter without console errors, and says
 // plainly what to do when WebGPU is missing or has no adapter.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { collectErrors, launchChromium, screenshot, startVite, type DevServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { collectErrors, screenshot } from './helpers';
+import { useChromiumAndVite } from './fixtures/chromium-and-vite';
 
-let server: DevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startVite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useChromiumAndVite();
 
 describe('page shell', () => {
   it('loads without console errors and shows the WebGPU adapter', async () => {
-    const page = await browser.newPage();
+    const page = await e2e.browser.newPage();
     const errors = collectErrors(page);
-    await page.goto(server.url);
+    await page.goto(e2e.server.url);
     await expect(page.title()).resolves.toBe('N:M Playground');
     const adapter = page.getByTestId('adapter');
     await adapter.waitFor({ timeout: 120_000 });
@@ -34,13 +23,13 @@ describe('page shell', () => {
   });
 
   it('explains how to get WebGPU when navigator.gpu is missing', async () => {
-    const page = await browser.newPage();
+    const page = await e2e.browser.newPage();
     const errors = collectErrors(page);
     // Runs before any page script: the browser then looks like one without WebGPU.
     await page.addInitScript(() => {
       delete (Navigator.prototype as { gpu?: unknown }).gpu;
     });
-    await page.goto(server.url);
+    await page.goto(e2e.server.url);
     const msg = page.getByTestId('no-webgpu');
     await msg.waitFor({ timeout: 60_000 });
     await screenshot(page, 'page-no-webgpu');
@@ -54,12 +43,12 @@ describe('page shell', () => {
   });
 
   it('explains what to check when WebGPU has no adapter', async () => {
-    const page = await browser.newPage();
+    const page = await e2e.browser.newPage();
     const errors = collectErrors(page);
     await page.addInitScript(() => {
       GPU.prototype.requestAdapter = () => Promise.resolve(null);
     });
-    await page.goto(server.url);
+    await page.goto(e2e.server.url);
     const msg = page.getByTestId('no-webgpu');
     await msg.waitFor({ timeout: 60_000 });
     await screenshot(page, 'page-no-adapter');

@@ -2,27 +2,16 @@
 // page's development hook makes training step 3 do a real invalid WebGPU call (an invalid
 // binding) inside the worker; the run stops with a banner that names the failure and the step,
 // and never reports a finished epoch.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium, screenshot, startVite, type DevServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { screenshot } from './helpers';
+import { useChromiumAndVite } from './fixtures/chromium-and-vite';
 import { openPlayground } from './fixtures/playground-page';
 
-let server: DevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startVite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useChromiumAndVite();
 
 describe('GPU errors on the page', () => {
   it('an invalid binding in training step 3 stops the run with a banner naming the cause', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?method=dense');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=dense');
     await page.getByTestId('train-per-class').fill('20');
     await page.getByTestId('test-per-class').fill('5');
     await page.getByTestId('batch').fill('32');

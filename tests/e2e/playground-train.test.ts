@@ -3,24 +3,14 @@
 // charts and masks update, the page says which kernels it chose for this GPU, and the packed model exports; pause, one step and resume (buttons and keys); a lost
 // GPU pauses and resumes from the epoch checkpoint; a diverging run stops with advice; two runs overlay in compare.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, screenshot, startVite, type DevServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot } from './helpers';
+import { useChromiumAndVite } from './fixtures/chromium-and-vite';
 import { openFileMenu, openPlayground } from './fixtures/playground-page';
 import { parseModelFile } from '../../src/nn/export';
 
-let server: DevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startVite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useChromiumAndVite();
 
 const TRAIN_TIMEOUT = 600_000;
 
@@ -55,7 +45,7 @@ async function waitState(page: Page, re: RegExp, timeout = TRAIN_TIMEOUT): Promi
 
 describe('playground training', () => {
   it('a preset trains an epoch on a tiny synthetic subset; charts and masks update', async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await page.getByTestId('preset-what-is-2-4').click();
     expect(await page.getByTestId('preset-explainer').textContent()).toMatch(/group of 4/);
     await tinyRun(page, 1);
@@ -93,7 +83,7 @@ describe('playground training', () => {
   });
 
   it('pauses, steps once and resumes, by button and by key', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?method=srste&n=1&m=4&ws=0&we=0');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=srste&n=1&m=4&ws=0&we=0');
     await tinyRun(page, 2, 40);
     await page.getByTestId('start').click();
     await page.getByTestId('progress-text').waitFor({ timeout: TRAIN_TIMEOUT });
@@ -138,7 +128,7 @@ describe('playground training', () => {
   });
 
   it('a lost GPU pauses the run with a message; Resume continues from the last epoch checkpoint', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?method=dense');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=dense');
     await tinyRun(page, 2);
     await page.getByTestId('start').click();
     // Lose the device in epoch 2, after the epoch-1 checkpoint (taken as epoch 1 ends) has arrived.
@@ -164,7 +154,7 @@ describe('playground training', () => {
   });
 
   it('a diverging run stops with advice and offers to halve the learning rate', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?method=dense&lr=100');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=dense&lr=100');
     await tinyRun(page, 1);
     await page.getByTestId('start').click();
     await page.getByTestId('problem').waitFor({ timeout: TRAIN_TIMEOUT });
@@ -180,7 +170,7 @@ describe('playground training', () => {
   });
 
   it('two trained runs overlay in compare', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?method=dense');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=dense');
     await tinyRun(page, 1);
     await page.getByTestId('start').click();
     await waitState(page, /Finished/);

@@ -3,23 +3,13 @@
 // the malformed-link notice, a corrupt dropped file, opening saved runs (charts and masks), export
 // files that import back, overlaying two runs. Training itself is in playground-train.test.ts.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, screenshot, startVite, type DevServer } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { screenshot } from './helpers';
+import { useChromiumAndVite } from './fixtures/chromium-and-vite';
 import { controlValues, FIXTURES, openFileMenu, openPlayground, openSavedRun } from './fixtures/playground-page';
 
-let server: DevServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startVite();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const e2e = useChromiumAndVite();
 
 /** Every focusable control's accessible name ('' when it has none), computed the way assistive tech does for these element kinds. */
 function accessibleNames(page: Page): Promise<{ what: string; name: string }[]> {
@@ -42,7 +32,7 @@ function accessibleNames(page: Page): Promise<{ what: string; name: string }[]> 
 
 describe('playground page', () => {
   it('loads with no console errors; every control is named and reachable by keyboard', async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await page.getByTestId('adapter').waitFor({ timeout: 120_000 });
     // Unfold the folded groups so their controls count too.
     for (const d of await page.locator('details').all()) await d.evaluate((el) => ((el as HTMLDetailsElement).open = true));
@@ -74,7 +64,7 @@ describe('playground page', () => {
   it('restores every setting from a shared link, and a link made from the controls', async () => {
     const query = 'data=cifar10&src=files&train=37&test=9&model=reference&method=srste&n=3&m=8&axis=oikk&sched=cubic&ws=1&we=4'
       + '&epochs=9&batch=48&lr=0.02&seed=77&tau=0.05&lw=0.001&order=descending&mode=gradual&clf=1&bnr=1&aug=0&dseed=5&hide=dataset&theme=dark';
-    const { page, errors, close } = await openPlayground(browser, server, `?${query}`);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, `?${query}`);
     await page.getByTestId('controls').waitFor();
     expect(await page.getByTestId('url-notice').count()).toBe(0);
     // The page keeps exactly these settings in its address.
@@ -98,7 +88,7 @@ describe('playground page', () => {
     await close();
 
     // Change controls by hand, then open the page's own link in a fresh browser profile.
-    const a = await openPlayground(browser, server);
+    const a = await openPlayground(e2e.browser, e2e.server);
     await a.page.getByTestId('method').selectOption('magnitude');
     await a.page.getByTestId('m').selectOption('16');
     await a.page.getByTestId('n').selectOption('3');
@@ -111,7 +101,7 @@ describe('playground page', () => {
     const link = a.page.url();
     expect(link).toMatch(/method=magnitude/);
     await a.close();
-    const b = await openPlayground(browser, server, new URL(link).search);
+    const b = await openPlayground(e2e.browser, e2e.server, new URL(link).search);
     expect(await controlValues(b.page)).toEqual(before);
     expect(before).toMatchObject({ method: 'magnitude', n: '3', m: '16', lr: '0.03', 'window-end': '4', 'data-seed': '9' });
     expect(b.errors).toEqual([]);
@@ -119,11 +109,11 @@ describe('playground page', () => {
   });
 
   it('keeps the settings in IndexedDB: the bare address restores the last setup', async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await page.getByTestId('preset-maxq-1-16').click();
     await page.getByTestId('seed').fill('42');
     await page.waitForTimeout(800);
-    await page.goto(server.url);
+    await page.goto(e2e.server.url);
     await page.getByTestId('run-controls').waitFor();
     await page.waitForFunction(() => (document.querySelector('[data-testid="seed"]') as HTMLInputElement | null)?.value === '42');
     expect(await controlValues(page)).toMatchObject({ method: 'maxq', n: '1', m: '16', 'window-end': '4', seed: '42' });
@@ -132,7 +122,7 @@ describe('playground page', () => {
   });
 
   it('says which link values it could not use and falls back to their defaults', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?method=bogus&lr=-1&epochs=abc&n=9&m=4&sched=linear&batch=64');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?method=bogus&lr=-1&epochs=abc&n=9&m=4&sched=linear&batch=64');
     const notice = page.getByTestId('url-notice');
     await notice.waitFor();
     const text = (await notice.textContent()) ?? '';
@@ -148,7 +138,7 @@ describe('playground page', () => {
   });
 
   it('explains what was expected when a dropped or picked file is not CIFAR-10', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?data=cifar10&src=files');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?data=cifar10&src=files');
     // Picked: right names, but the training file is cut short.
     await page.getByTestId('data-files').setInputFiles([
       { name: 'data_batch_1.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(5000, 3) },
@@ -177,7 +167,7 @@ describe('playground page', () => {
   });
 
   it('opens a saved run: charts, mask views, group zoom and packed inspector', async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await openSavedRun(page, FIXTURES.maxq24);
     for (const id of ['loss', 'accuracy', 'sparsity', 'flips', 'soft-factors', 'magnitudes', 'per-class', 'confusion']) {
       const card = page.getByTestId(`chart-${id}`);
@@ -214,7 +204,7 @@ describe('playground page', () => {
   });
 
   it('refuses a file that is not a saved run, in words', async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await openFileMenu(page);
     await page.getByTestId('open-run').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": 1}') });
     const msg = page.getByTestId('file-message');
@@ -225,7 +215,7 @@ describe('playground page', () => {
   });
 
   it('exports a run, its metrics and a chart; the run and metrics files import back', async () => {
-    const { page, errors, close } = await openPlayground(browser, server);
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
     await openSavedRun(page, FIXTURES.maxq24);
     const download = async (testId: string) => {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
@@ -246,7 +236,7 @@ describe('playground page', () => {
     await close();
 
     // A fresh profile opens both JSON files: the run with masks, the metrics without.
-    const b = await openPlayground(browser, server);
+    const b = await openPlayground(e2e.browser, e2e.server);
     await openSavedRun(b.page, { name: run.name, bytes: run.bytes });
     await b.page.getByTestId('mask-canvas-conv2').waitFor();
     await openSavedRun(b.page, { name: json.name, bytes: json.bytes });
@@ -259,7 +249,7 @@ describe('playground page', () => {
   });
 
   it('overlays two runs on the charts, lists them in the results table, and keeps them across a reload', async () => {
-    const { page, errors, close, context } = await openPlayground(browser, server);
+    const { page, errors, close, context } = await openPlayground(e2e.browser, e2e.server);
     await openSavedRun(page, FIXTURES.maxq24);
     await openSavedRun(page, FIXTURES.maxq116Mid);
     const rows = page.getByTestId('result-row');
@@ -292,7 +282,7 @@ describe('playground page', () => {
   });
 
   it('plays a saved run through the development replay flag', async () => {
-    const { page, errors, close } = await openPlayground(browser, server, '?replay=/tests/e2e/fixtures/maxq-1-16-mid-window.run.json&every=5');
+    const { page, errors, close } = await openPlayground(e2e.browser, e2e.server, '?replay=/tests/e2e/fixtures/maxq-1-16-mid-window.run.json&every=5');
     await page.getByTestId('mask-canvas-conv2').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('chart-loss').locator('svg.recharts-surface').count()).toBe(1);
     expect(errors).toEqual([]);

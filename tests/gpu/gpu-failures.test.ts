@@ -145,7 +145,7 @@ describe('the command line exits non-zero with the failure', () => {
   it('a GPU error in a training step: exit 4, the error named with its step, no results printed', () => {
     const r = train([], { [FAULT_ENV]: 'invalid-binding@training step 2' });
     expect(r.stderr).toMatch(/GpuValidationError: The GPU rejected the work while running training step 2 of epoch 1 \(/);
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).not.toMatch(/testAcc/);
   });
 

@@ -43,13 +43,16 @@ describe('workgroup needs read from WGSL', () => {
     expect(workgroupNeeds(TILED, 'other')).toEqual({ size: [64, 1, 1], storageBytes: 4096 * 4 });
   });
 
-  it("reads the repository's shaders: the mask selection's 256-bin histogram, plain kernels without workgroup memory", () => {
-    const maxq = readFileSync('shaders/maxq_mask.wgsl', 'utf8');
-    const sel = workgroupNeeds(maxq, 'slice_select', { SEL_WG: 128 });
+  it("reads the repository's shaders: the mask selection's workgroup memory, plain kernels without it", () => {
+    const masks = readFileSync('shaders/nm_mask.wgsl', 'utf8');
+    const sel = workgroupNeeds(masks, 'select_thresholds', { SEL_WG: 128 });
     expect(sel.size).toEqual([128, 1, 1]);
-    expect(sel.storageBytes).toBeGreaterThanOrEqual(1024);
-    expect(sel.storageBytes).toBeLessThan(2048);
-    expect(workgroupNeeds(maxq, 'apply_soft')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
+    // hist (256 u32) + part (SEL_WG u32) + cand (128 vec4<u32>) + small counters, each variable 16-byte aligned.
+    expect(sel.storageBytes).toBeGreaterThanOrEqual(4 * 256 + 4 * 128 + 16 * 128);
+    expect(sel.storageBytes).toBeLessThan(4 * 256 + 4 * 128 + 16 * 128 + 256);
+    // SEL_WG sizes the partial-sum array: a larger workgroup needs more.
+    expect(workgroupNeeds(masks, 'select_thresholds', { SEL_WG: 256 }).storageBytes).toBe(sel.storageBytes! + 4 * 128);
+    expect(workgroupNeeds(masks, 'apply_soft')).toEqual({ size: [64, 1, 1], storageBytes: 0 });
     const conv = readFileSync('shaders/conv2d.wgsl', 'utf8');
     for (const entry of [...conv.matchAll(/@compute\s+@workgroup_size\([^)]*\)\s*fn\s+(\w+)/g)].map((m) => m[1])) {
       expect(workgroupNeeds(conv, entry, { WG: 128 }).size, entry).toEqual([128, 1, 1]);
