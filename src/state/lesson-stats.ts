@@ -62,9 +62,13 @@ export interface LessonArm {
  * What a lesson claims about two arms: "`better` ends above `worse`", or "`a` and `b` end level"
  * (see HOLDS_RULE for when each holds).
  */
-export type Comparison =
+export type Comparison = (
   | { kind: 'above'; better: string; worse: string }
-  | { kind: 'level'; a: string; b: string };
+  | { kind: 'level'; a: string; b: string }
+) & {
+  /** Compare test accuracy after this epoch (0-based, as in the runs) instead of the final statistic. */
+  epoch?: number;
+};
 
 export type ComparisonResult = Comparison & {
   /** Difference of the arm means (better − worse, or a − b), accuracy points. */
@@ -79,7 +83,7 @@ export interface Quote {
   /** The words in the text that carry the number, e.g. "7.9 points". */
   quoted: string;
   /** An arm's mean, the difference of two arms' means (first − second), or an arm's seed range; accuracy points. */
-  stat: { kind: 'mean'; arm: string } | { kind: 'diff'; arms: [string, string] } | { kind: 'range'; arm: string };
+  stat: ({ kind: 'mean'; arm: string } | { kind: 'diff'; arms: [string, string] } | { kind: 'range'; arm: string }) & { epoch?: number };
 }
 
 /**
@@ -143,7 +147,8 @@ export interface LessonsFile {
 export const HOLDS_RULE =
   'Every arm has at least 3 seeds; an arm\'s spread is its seed range (max − min of the statistic over the seeds). ' +
   'A claim "A ends above B" holds when the mean of A minus the mean of B is larger than the larger of the two spreads. ' +
-  'A claim "A and B end level" holds when the difference of the means, either way, is smaller than the smaller of the two spreads.';
+  'A claim "A and B end level" holds when the difference of the means, either way, is smaller than that larger spread: ' +
+  'the runs cannot tell them apart (so of "A above B", "B above A" and "level" exactly one holds).';
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -156,8 +161,14 @@ export interface ArmStats {
   range: number;
 }
 
-export function armStats(arm: Pick<LessonArm, 'runs'>): ArmStats {
-  const xs = arm.runs.map((r) => 100 * r.testAcc);
+/** An arm's statistic over its seeds: the final one, or test accuracy after `epoch` when given. */
+export function armStats(arm: Pick<LessonArm, 'runs'>, epoch?: number): ArmStats {
+  const xs = arm.runs.map((r) => {
+    if (epoch === undefined) return 100 * r.testAcc;
+    const e = r.epochs.find((x) => x.epoch === epoch);
+    if (!e) throw new Error(`a run of seed ${r.seed} has no epoch ${epoch}`);
+    return 100 * e.testAcc;
+  });
   if (!xs.length) return { n: 0, mean: NaN, min: NaN, max: NaN, range: NaN };
   const min = Math.min(...xs);
   const max = Math.max(...xs);
@@ -171,29 +182,32 @@ function armOf(arms: readonly LessonArm[], id: string): LessonArm {
 }
 
 export function compare(arms: readonly LessonArm[], c: Comparison): ComparisonResult {
-  const [x, y] = (c.kind === 'above' ? [c.better, c.worse] : [c.a, c.b]).map((id) => armStats(armOf(arms, id)));
+  const [x, y] = (c.kind === 'above' ? [c.better, c.worse] : [c.a, c.b]).map((id) => armStats(armOf(arms, id), c.epoch));
   const diff = x.mean - y.mean;
   const enough = x.n >= 3 && y.n >= 3;
-  if (c.kind === 'above') {
-    const spread = Math.max(x.range, y.range);
-    return { ...c, diff, spread, holds: enough && diff > spread };
-  }
-  const spread = Math.min(x.range, y.range);
+  const spread = Math.max(x.range, y.range);
+  if (c.kind === 'above') return { ...c, diff, spread, holds: enough && diff > spread };
   return { ...c, diff, spread, holds: enough && Math.abs(diff) < spread };
 }
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth'];
+
+/** " after the first epoch" for a comparison at an epoch (0-based in the runs); "" for the final statistic. */
+const afterEpoch = (epoch?: number): string => (epoch === undefined ? '' : ` after the ${ORDINALS[epoch] ?? `${epoch + 1}th`} epoch`);
 
 /** The comparison in words, with arm labels: "2:4 above 1:16", "2:4 level with dense". */
 export function comparisonWords(arms: readonly LessonArm[], c: Comparison): string {
   const label = (id: string) => arms.find((a) => a.id === id)?.label ?? id;
-  return c.kind === 'above' ? `${label(c.better)} above ${label(c.worse)}` : `${label(c.a)} level with ${label(c.b)}`;
+  const words = c.kind === 'above' ? `${label(c.better)} above ${label(c.worse)}` : `${label(c.a)} level with ${label(c.b)}`;
+  return `${words}${afterEpoch(c.epoch)}`;
 }
 
 /** The value a quote refers to, in accuracy points. */
 export function quotedValue(arms: readonly LessonArm[], q: Quote): number {
   const s = q.stat;
-  if (s.kind === 'mean') return armStats(armOf(arms, s.arm)).mean;
-  if (s.kind === 'range') return armStats(armOf(arms, s.arm)).range;
-  return armStats(armOf(arms, s.arms[0])).mean - armStats(armOf(arms, s.arms[1])).mean;
+  if (s.kind === 'mean') return armStats(armOf(arms, s.arm), s.epoch).mean;
+  if (s.kind === 'range') return armStats(armOf(arms, s.arm), s.epoch).range;
+  return armStats(armOf(arms, s.arms[0]), s.epoch).mean - armStats(armOf(arms, s.arms[1]), s.epoch).mean;
 }
 
 export interface BandPoint {
@@ -214,9 +228,8 @@ export function armBand(arm: Pick<LessonArm, 'runs'>): BandPoint[] {
 }
 
 const f1 = (x: number): string => x.toFixed(1);
-const signed = (x: number): string => `${x < 0 ? '−' : '+'}${f1(Math.abs(x))}`;
 
-/** "in our runs, 3 seeds: dense 91.0% (89.5–92.5), 2:4 90.2% (…) · 2:4 vs dense −0.8 points" */
+/** "In our runs, 3 seeds each: dense 83.8% (81.8–85.4), …; SR-STE 1:16 7.7 points below SR-STE 2:4; …" */
 export function measuredLine(lesson: Pick<Lesson, 'arms' | 'results'>): string {
   const n = Math.min(...lesson.arms.map((a) => a.runs.length));
   const arms = lesson.arms.map((a) => {
@@ -225,8 +238,8 @@ export function measuredLine(lesson: Pick<Lesson, 'arms' | 'results'>): string {
   });
   const label = (id: string) => lesson.arms.find((a) => a.id === id)?.label ?? id;
   const diffs = lesson.results.map((r) => (r.kind === 'above'
-    ? `${label(r.worse)} vs ${label(r.better)} ${signed(-r.diff)} points`
-    : `${label(r.a)} vs ${label(r.b)} ${signed(r.diff)} points`));
+    ? `${label(r.worse)} ${f1(r.diff)} points below ${label(r.better)}${afterEpoch(r.epoch)}`
+    : `${label(r.a)} and ${label(r.b)} ${f1(Math.abs(r.diff))} points apart${afterEpoch(r.epoch)}, inside the seed spread`));
   return `In our runs, ${n} seeds each: ${arms.join(', ')}; ${diffs.join('; ')}.`;
 }
 
@@ -254,8 +267,7 @@ export function lessonsMarkdown(file: LessonsFile): string {
     }
     out.push('');
     for (const r of l.results) {
-      const against = r.kind === 'above' ? 'larger spread' : 'smaller spread';
-      out.push(`- ${comparisonWords(l.arms, r)}: difference ${f1(r.diff)} points, ${against} ${f1(r.spread)} → ${r.holds ? 'holds' : 'does not hold'}`);
+      out.push(`- ${comparisonWords(l.arms, r)}: difference ${f1(r.diff)} points, larger spread ${f1(r.spread)} → ${r.holds ? 'holds' : 'does not hold'}`);
     }
     out.push('');
   }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   armStats, compare, comparisonWords, HOLDS_RULE, lessonsMarkdown, measuredLine, quotedValue, type LessonsFile,
 } from '../../src/state/lesson-stats';
+import { FINE_TUNE_DEFAULTS, fineTuneConfig } from '../../src/state/fine-tune';
 import { DEFAULT_SETTINGS, settingsProblem, toTrainConfig } from '../../src/state/settings-schema';
 
 const file = JSON.parse(readFileSync('bench/results/lessons.json', 'utf8')) as LessonsFile;
@@ -46,11 +47,24 @@ describe('lessons.json', () => {
     for (const l of file.lessons) {
       expect(l.arms.map((a) => a.id), l.id).toContain(l.pageArm);
       for (const a of l.arms) {
+        const what = `${l.id} ${a.id}`;
         const settings = { ...DEFAULT_SETTINGS, ...a.settings, seed: l.seeds[0] };
-        expect(settingsProblem(settings), `${l.id} ${a.id}`).toBeNull();
-        expect(a.config, `${l.id} ${a.id}`).toEqual(toTrainConfig(settings));
+        expect(settingsProblem(settings), what).toBeNull();
+        const page = toTrainConfig(settings);
+        let epochs = a.config.epochs;
+        if (a.prune) {
+          // A pruning arm: a dense model, pruned and measured on the page's data, fine-tuned as
+          // the lab's Fine-tune button does (its defaults); epoch −1 is the pruned model.
+          expect(a.config.sparsity.method, what).toBe('dense');
+          const ft = a.prune.fineTune;
+          if (ft) expect(ft, what).toEqual(fineTuneConfig(settings, { dataset: page.dataset, modelName: page.model }, FINE_TUNE_DEFAULTS, a.prune.pattern));
+          epochs = 1 + (ft?.epochs ?? 0);
+          for (const r of a.runs) expect(r.epochs[0].epoch, what).toBe(-1);
+        } else {
+          expect(a.config, what).toEqual(page);
+        }
         for (const r of a.runs) {
-          expect(r.epochs.length, `${l.id} ${a.id} seed ${r.seed}`).toBe(a.config.epochs);
+          expect(r.epochs.length, `${what} seed ${r.seed}`).toBe(epochs);
           expect(r.testAcc).toBe(r.epochs[r.epochs.length - 1].testAcc);
           expect(r.adapter).toMatch(/\S/);
         }
@@ -101,11 +115,16 @@ describe('the holds rule', () => {
     expect(compare([arm('a', [78, 80, 82]), arm('b', [73, 75, 77])], above('b', 'a'))).toMatchObject({ holds: false });
   });
 
-  it('"level" needs the difference, either way, to stay under the smaller seed range', () => {
-    // Means 80 and 79, ranges 4 and 2: |1| < 2.
-    expect(compare([arm('a', [78, 80, 82]), arm('b', [78, 79, 80])], level('b', 'a'))).toMatchObject({ holds: true });
-    // Means 80 and 77, ranges 4 and 2: 3 is inside the larger range but not the smaller.
-    expect(compare([arm('a', [78, 80, 82]), arm('b', [76, 77, 78])], level('a', 'b'))).toMatchObject({ holds: false });
+  it('"level" needs the difference, either way, to stay under the larger seed range: exactly one of above, below and level holds', () => {
+    // Means 80 and 77, ranges 4 and 2: 3 < 4, inside the noise.
+    const a = arm('a', [78, 80, 82]);
+    const b = arm('b', [76, 77, 78]);
+    expect(compare([a, b], level('a', 'b'))).toMatchObject({ holds: true, spread: 4 });
+    expect(compare([a, b], above('a', 'b')).holds || compare([a, b], above('b', 'a')).holds).toBe(false);
+    // Means 80 and 75, ranges 4 and 4: 5 > 4, so "a above b" and not level.
+    const c = arm('c', [73, 75, 77]);
+    expect(compare([a, c], level('c', 'a'))).toMatchObject({ holds: false });
+    expect(compare([a, c], above('a', 'c'))).toMatchObject({ holds: true });
   });
 
   it('needs at least 3 seeds per arm', () => {

@@ -1,5 +1,5 @@
 // Train (dashed) and test (solid) accuracy per epoch, per shown run; behind them the picked lesson's expected bands.
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { pct } from '../format';
 import { usePalette } from '../use-palette';
 import { axisProps, CHART_HEIGHT, gridProps, legendProps, tooltipProps } from './axes';
@@ -21,7 +21,7 @@ export function AccuracyChart() {
   return (
     <ChartCard id="accuracy" title="Accuracy per epoch" explain="Solid: test images the network never trained on. Dashed: training images. Dotted (with BN recalibration): test before recalibrating. A fine-tuning run starts at its pruned accuracy. Shaded (a lesson picked): what the lesson's runs reached, lowest to highest over seeds." empty={any ? null : 'Appears at the end of the first epoch.'}>
       <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-        <LineChart title="Train and test accuracy per epoch" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
+        <ComposedChart title="Train and test accuracy per epoch" margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
           <CartesianGrid {...gridProps(pal)} />
           <XAxis type="number" dataKey="epoch" domain={[seeded ? START : 0, Math.max(lastEpoch(runs), bandsLastEpoch(bands))]} allowDecimals={false}
             tickFormatter={(v: number) => (v === START ? 'start' : String(v))} allowDuplicatedCategory={false} padding={{ left: 12, right: 12 }} {...axisProps(pal)}
@@ -42,7 +42,7 @@ export function AccuracyChart() {
               label={{ value: `${from.source} before pruning`, position: 'insideBottomRight', fill: pal.fg, fontSize: 13 }} />
           )}
           {eventLines(runs, pal, (a) => a.epoch)}
-        </LineChart>
+        </ComposedChart>
       </ResponsiveContainer>
     </ChartCard>
   );
