@@ -8,7 +8,7 @@ import { useSettings } from '../state/settings';
 import { ChartsGrid } from './charts/ChartsGrid';
 import { CompareRuns } from './compare/CompareRuns';
 import { ControlsPanel } from './controls/ControlsPanel';
-import { PresetPicker } from './controls/PresetPicker';
+import { LessonPicker } from './controls/LessonPicker';
 import { FileMenu } from './io/FileMenu';
 import { PruneLab } from './lab/PruneLab';
 import { MaskViews } from './masks/MaskViews';
@@ -126,7 +126,7 @@ export function App() {
       <TopBar presenting={presenting} togglePresenting={togglePresenting} adapter={adapter} />
       <UrlNotice />
       <ProblemBanner />
-      <PresetPicker />
+      <LessonPicker />
       <div className="layout">
         {!presenting && <ControlsPanel />}
         <main className="stage">

@@ -7,7 +7,8 @@ import type { MethodName } from '../../sparsity/method';
 import { patternLabel, PRUNE_PATTERNS } from '../../sparsity/patterns';
 import { useLab } from '../../state/lab';
 import { useLive } from '../../state/live';
-import { SETTING_LIMITS, toTrainConfig } from '../../state/settings-schema';
+import { FINE_TUNE_DEFAULTS, fineTuneConfig } from '../../state/fine-tune';
+import { SETTING_LIMITS } from '../../state/settings-schema';
 import { useSettings } from '../../state/settings';
 import { startRun } from '../../state/worker-client';
 import { NumberField, SelectField } from '../controls/fields';
@@ -23,9 +24,9 @@ export function FineTune() {
   const lab = useLab();
   const settings = useSettings((s) => s.settings);
   const state = useLive((s) => s.state);
-  const [method, setMethod] = useState<MethodName>('srste');
-  const [epochs, setEpochs] = useState(2);
-  const [lr, setLr] = useState(0.01);
+  const [method, setMethod] = useState<MethodName>(FINE_TUNE_DEFAULTS.method);
+  const [epochs, setEpochs] = useState(FINE_TUNE_DEFAULTS.epochs);
+  const [lr, setLr] = useState(FINE_TUNE_DEFAULTS.lr);
   const pattern = PRUNE_PATTERNS[lab.index];
   const r = lab.result;
   const ready = r !== null && patternLabel(r.pattern) === patternLabel(pattern) && r.recalibrated === lab.recalibrate;
@@ -39,11 +40,7 @@ export function FineTune() {
             : null;
   const start = () => {
     if (blocker || !lab.source || !r) return;
-    const base = toTrainConfig(settings);
-    const cfg = {
-      ...base, dataset: lab.source.dataset, model: lab.source.modelName, epochs, lr,
-      sparsity: { ...base.sparsity, method, N: pattern?.N ?? base.sparsity.N, M: pattern?.M ?? base.sparsity.M, window: [0, 0] as [number, number], sparsifyClassifier: false },
-    };
+    const cfg = fineTuneConfig(settings, lab.source, { method, epochs, lr }, pattern);
     startRun(cfg, {
       model: r.model,
       from: { source: lab.source.name, pattern: patternLabel(pattern), sourceAccuracy: lab.sourceAccuracy, startAccuracy: r.accuracy, recalibrated: r.recalibrated },
