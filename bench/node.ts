@@ -19,7 +19,7 @@ export interface NodeCaseResult {
   runs?: number;
   gflops?: number;
   /** The configuration every kernel had before tuning, timed in the same process, alternately with the tuned runs. */
-  fixed?: { ms: number; runs: number; cpuMs?: number };
+  fixed?: { ms: number; runs: number; cpuMs?: number; config?: string };
   /** Median process CPU time of a tuned run (ms): on these CPU emulations, the work, less disturbed by other jobs than ms. */
   cpuMs?: number;
   /** The tuned configuration in words, and what tuning took (not part of ms). */
@@ -57,7 +57,7 @@ for (const c of cases) {
     const flops = caseFlops(c).ours;
     const r: NodeCaseResult = {
       id: c.id, ms: ours.ms, runs: ours.runs, gflops: flops === undefined ? undefined : flops / ours.ms / 1e6,
-      fixed: { ms: fixed.ms, runs: fixed.runs, cpuMs: fixed.cpuMs }, cpuMs: ours.cpuMs, config: ours.config, tuningMs: ours.tuningMs,
+      fixed: { ms: fixed.ms, runs: fixed.runs, cpuMs: fixed.cpuMs, config: fixed.config }, cpuMs: ours.cpuMs, config: ours.config, tuningMs: ours.tuningMs,
       model: c.kind === 'sparse_matmul' ? sparseModel(c) : undefined,
     };
     const cpu = ours.cpuMs && fixed.cpuMs ? `; CPU ${ours.cpuMs.toFixed(0)} vs ${fixed.cpuMs.toFixed(0)} ms, ${(fixed.cpuMs / ours.cpuMs).toFixed(2)}×` : '';

@@ -32,7 +32,7 @@ async function runCase(id: string): Promise<CaseResult> {
   log(`${id}: ours…`);
   const { tuned: ours, fixed } = await runTunedAndFixed(ctx, c);
   const mine = {
-    fixed: { ms: fixed.ms, runs: fixed.runs }, config: ours.config, tuningMs: ours.tuningMs,
+    fixed: { ms: fixed.ms, runs: fixed.runs, config: fixed.config }, config: ours.config, tuningMs: ours.tuningMs,
     model: c.kind === 'sparse_matmul' ? sparseModel(c) : undefined,
   };
   const kind = baselineKind(c);
