@@ -51,7 +51,7 @@ describe('Firefox (wgpu)', () => {
     expect(await page.$(byId('gpu-error'))).toBeNull();
     expect(await textOf(page, 'adapter-unnamed')).toMatch(/does not tell pages which GPU/);
 
-    await page.locator(byId('preset-what-is-2-4')).click();
+    await page.locator(byId('preset-cost-2-4')).click();
     await page.locator(byId('train-per-class')).fill('20');
     await page.locator(byId('test-per-class')).fill('5');
     await page.locator(byId('batch')).fill('32');

@@ -1,5 +1,5 @@
 // The playground training for real in headless Chromium (the training worker on WebGPU/SwiftShader,
-// about a thousand times slower than a GPU, so the runs are tiny): a preset trains an epoch, the
+// about a thousand times slower than a GPU, so the runs are tiny): a lesson's setup trains an epoch, the
 // charts and masks update, the page says which kernels it chose for this GPU, and the packed model exports; pause, one step and resume (buttons and keys); a lost
 // GPU pauses and resumes from the epoch checkpoint; a diverging run stops with advice; two runs overlay in compare.
 import { readFileSync } from 'node:fs';
@@ -44,10 +44,10 @@ async function waitState(page: Page, re: RegExp, timeout = TRAIN_TIMEOUT): Promi
 }
 
 describe('playground training', () => {
-  it('a preset trains an epoch on a tiny synthetic subset; charts and masks update', async () => {
+  it('a lesson\'s setup (What 2:4 costs) trains an epoch on a tiny synthetic subset; charts and masks update', async () => {
     const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
-    await page.getByTestId('preset-what-is-2-4').click();
-    expect(await page.getByTestId('preset-explainer').textContent()).toMatch(/group of 4/);
+    await page.getByTestId('preset-cost-2-4').click();
+    expect(await page.getByTestId('preset-explainer').textContent()).toMatch(/Half of conv2–conv5's weights/);
     await tinyRun(page, 1);
     await recordStates(page);
     const t0 = Date.now();

@@ -110,13 +110,13 @@ describe('playground page', () => {
 
   it('keeps the settings in IndexedDB: the bare address restores the last setup', async () => {
     const { page, errors, close } = await openPlayground(e2e.browser, e2e.server);
-    await page.getByTestId('preset-maxq-1-16').click();
+    await page.getByTestId('preset-maxq-srste').click();
     await page.getByTestId('seed').fill('42');
     await page.waitForTimeout(800);
     await page.goto(e2e.server.url);
     await page.getByTestId('run-controls').waitFor();
     await page.waitForFunction(() => (document.querySelector('[data-testid="seed"]') as HTMLInputElement | null)?.value === '42');
-    expect(await controlValues(page)).toMatchObject({ method: 'maxq', n: '1', m: '16', 'window-end': '4', seed: '42' });
+    expect(await controlValues(page)).toMatchObject({ method: 'maxq', n: '1', m: '16', 'window-end': '0', seed: '42' });
     expect(errors).toEqual([]);
     await close();
   });
