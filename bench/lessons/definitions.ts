@@ -17,8 +17,8 @@ const TRAIN_SEEDS = [1, 2, 3];
 const CIFAR = { data: 'cifar10', trainPerClass: 500, testPerClass: 100, epochs: 6 } as const;
 
 /**
- * Pruning lessons start from a dense model trained as the shipped one (public/pretrained/README.md;
- * seed 0 is that model), and are measured on the page's data with 50 test images per class.
+ * Pruning lessons start from a dense model trained with the shipped one's recipe (public/pretrained/README.md;
+ * seed 0 is its seed), and are measured on the page's data with 50 test images per class.
  */
 const PRETRAIN = { data: 'synthetic', trainPerClass: 500, testPerClass: 20, epochs: 10, method: 'dense' } as const;
 const PAGE = { data: 'synthetic', trainPerClass: 100, testPerClass: 50 } as const;
