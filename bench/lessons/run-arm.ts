@@ -1,10 +1,11 @@
 // One training run of a lesson's arm, in this process, through the same Trainer and the same
-// dataset preparation as the page's worker (src/train/worker.ts), so an arm is exactly what the
+// dataset preparation as the page's worker (src/train/worker-data.ts), so an arm is exactly what the
 // page runs for its settings. CIFAR-10 comes from a folder of the official binary files.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '../../src/gpu/device';
-import { balancedSubset, loadCifarFromFiles, makeSyntheticDataset, type CifarDataset } from '../../src/data';
+import type { CifarDataset } from '../../src/data';
+import { loadData } from '../../src/train/worker-data';
 import { parseModelFile } from '../../src/nn/export';
 import { modelFileParams } from '../../src/nn/model-params';
 import { Pruner } from '../../src/train/prune';
@@ -15,31 +16,27 @@ import type { LessonEpoch, LessonRun, PruneStep } from '../../src/state/lesson-s
 
 export const DEFAULT_CIFAR_DIR = '../shared/cifar10/cifar-10-batches-bin';
 
-const cache = new Map<string, CifarDataset>();
+const cache = new Map<string, Promise<CifarDataset>>();
 
-/** The dataset the worker would build for this configuration (CIFAR-10 files read from `cifarDir`). */
-export function lessonData(d: DatasetConfig, cifarDir: string): CifarDataset {
+/**
+ * The dataset the page's worker builds for this configuration (its own loadData), with CIFAR-10's
+ * files read from `cifarDir` as if dropped onto the page.
+ */
+export function lessonData(d: DatasetConfig, cifarDir: string): Promise<CifarDataset> {
   const key = JSON.stringify(d);
-  const hit = cache.get(key);
-  if (hit) return hit;
-  let ds: CifarDataset;
-  if (d.kind === 'synthetic') {
-    ds = makeSyntheticDataset({ seed: d.seed, trainPerClass: d.trainPerClass, testPerClass: d.testPerClass });
-  } else {
-    if (!existsSync(cifarDir)) throw new Error(`CIFAR-10 is not at ${cifarDir}: pass --cifar DIR (a folder of data_batch_*.bin and test_batch.bin)`);
-    const files = readdirSync(cifarDir)
-      .filter((f) => /^(data_batch_\d\.bin|test_batch\.bin|batches\.meta\.txt)$/.test(f))
-      .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(cifarDir, name))) }));
-    ds = loadCifarFromFiles(files);
-    // As the worker: a balanced training subset, the first testLimit test images.
-    if (d.trainPerClass > 0) ds = { ...ds, train: balancedSubset(ds.train, d.trainPerClass) };
-    if (d.testLimit && d.testLimit < ds.test.n) {
-      const n = d.testLimit;
-      ds = { ...ds, test: { images: ds.test.images.slice(0, n * 3072), labels: ds.test.labels.slice(0, n), n } };
-    }
+  let ds = cache.get(key);
+  if (!ds) {
+    ds = d.kind === 'synthetic' ? loadData({ dataset: d }, undefined, undefined) : loadData({ dataset: { ...d, source: 'files' } }, cifarFiles(cifarDir), undefined);
+    cache.set(key, ds);
   }
-  cache.set(key, ds);
   return ds;
+}
+
+function cifarFiles(dir: string): { name: string; bytes: Uint8Array }[] {
+  if (!existsSync(dir)) throw new Error(`CIFAR-10 is not at ${dir}: pass --cifar DIR (a folder of data_batch_*.bin and test_batch.bin)`);
+  return readdirSync(dir)
+    .filter((f) => /^(data_batch_\d\.bin|test_batch\.bin|batches\.meta\.txt)$/.test(f))
+    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) }));
 }
 
 type Progress = (line: string) => void;
@@ -69,7 +66,7 @@ async function train(
 
 export async function runArm(ctx: GpuContext, config: TrainConfig, cifarDir: string, progress?: Progress): Promise<LessonRun & { model: ArrayBuffer }> {
   const t0 = performance.now();
-  const { epochs, model } = await train(ctx, config, lessonData(config.dataset, cifarDir), progress);
+  const { epochs, model } = await train(ctx, config, await lessonData(config.dataset, cifarDir), progress);
   return { seed: config.seed, testAcc: epochs[epochs.length - 1].testAcc, epochs, seconds: (performance.now() - t0) / 1000, adapter: ctx.describe(), model };
 }
 
@@ -82,7 +79,7 @@ export async function runPruneArm(
   ctx: GpuContext, model: ArrayBuffer, dataset: DatasetConfig, step: PruneStep, seed: number, cifarDir: string, progress?: Progress,
 ): Promise<LessonRun> {
   const t0 = performance.now();
-  const data = lessonData(dataset, cifarDir);
+  const data = await lessonData(dataset, cifarDir);
   const pruner = new Pruner(ctx, model, data);
   let pruned;
   try {
