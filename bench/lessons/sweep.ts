@@ -72,16 +72,17 @@ async function trainRun(config: TrainConfig, what: string): Promise<LessonRun> {
   return run;
 }
 
-/** The dense model a pruning arm starts from (trained once per configuration and seed), with its run. */
+/** The dense models pruning arms start from (one per configuration and seed), as lessons.json records them. */
 const pretrains = new Map<string, PretrainRun>();
-async function pretrained(config: TrainConfig): Promise<ArrayBuffer> {
+
+/** The dense model's file in the cache (trained now when absent, with `needModel` or without a recorded run). */
+async function pretrain(config: TrainConfig, needModel: boolean): Promise<string> {
   const key = { pretrain: config };
   const modelFile = join(CACHE, `${keyOf(key)}.nmmodel`);
   let run = cached<LessonRun>(key);
-  if (!run || !existsSync(modelFile)) {
+  if (!run || (needModel && !existsSync(modelFile))) {
     console.error(`dense model to prune, seed ${config.seed}: training (${config.dataset.kind}, ${config.epochs} epochs)`);
-    const r = await runArm(ctx, config, values.cifar, log);
-    const { model, ...rest } = r;
+    const { model, ...rest } = await runArm(ctx, config, values.cifar, log);
     run = rest;
     mkdirSync(CACHE, { recursive: true });
     writeFileSync(modelFile, new Uint8Array(model));
@@ -89,8 +90,7 @@ async function pretrained(config: TrainConfig): Promise<ArrayBuffer> {
     console.error(`  → ${(100 * run.testAcc).toFixed(1)}% in ${run.seconds.toFixed(0)} s`);
   }
   pretrains.set(keyOf(key), { config, testAcc: run.testAcc, seconds: run.seconds, adapter: run.adapter });
-  const bytes = readFileSync(modelFile);
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return modelFile;
 }
 
 async function pruneRun(from: TrainConfig, dataset: TrainConfig['dataset'], step: PruneStep, seed: number, what: string): Promise<LessonRun> {
@@ -98,10 +98,11 @@ async function pruneRun(from: TrainConfig, dataset: TrainConfig['dataset'], step
   const key = { prune: { from: base, dataset, step, seed } };
   const hit = cached<LessonRun>(key);
   if (hit) {
-    await pretrained(base);
+    await pretrain(base, false); // recorded in lessons.json; the model itself is not needed
     return hit;
   }
-  const model = await pretrained(base);
+  const bytes = readFileSync(await pretrain(base, true));
+  const model = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   console.error(`${what}: pruning${step.fineTune ? ' and fine-tuning' : ''}`);
   const run = await runPruneArm(ctx, model, dataset, step, seed, values.cifar, log);
   console.error(`  → ${(100 * run.testAcc).toFixed(1)}% in ${run.seconds.toFixed(0)} s`);
