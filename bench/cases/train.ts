@@ -102,9 +102,10 @@ export async function prepareMaskUpdate(ctx: GpuContext, batch: number): Promise
     await readBuffer(ctx, net.metrics.buffer, 16);
   };
   for (let i = 0; i < MASK_WARM_STEPS; i++) await step();
-  // Without timestamps the update is timed by wall clock around its own submission; in training it
-  // shares the step's, so a bare queue round trip (in Firefox, IPC to its GPU process) is taken off.
-  const roundTrip = ctx.hasTimestamps ? 0 : await roundTripMs(ctx);
+  // Timed by wall clock (no timestamps, or unusable ones) the update includes its own submission;
+  // in training it shares the step's, so a bare queue round trip (Firefox: IPC to its GPU process)
+  // is taken off.
+  const roundTrip = await roundTripMs(ctx);
   return {
     async run() {
       await step();
