@@ -3,7 +3,7 @@
 // or out of range falls back to its default and is reported by name, so the page can say which.
 import { DEFAULT_SPARSITY, type GroupAxis, type IncrementalMode, type L1Order, type MethodName } from '../sparsity/method';
 import { SCHEDULE_NAMES, validateWindow, type ScheduleName } from '../sparsity/schedule';
-import type { ModelName, TrainConfig } from '../train/protocol';
+import { SGD_RECIPE, type ModelName, type TrainConfig } from '../train/protocol';
 
 export type DataKind = 'synthetic' | 'cifar10';
 export type CifarSource = 'served' | 'files';
@@ -233,11 +233,7 @@ export function toTrainConfig(s: Settings): TrainConfig {
     epochs: s.epochs,
     batch: s.batch,
     lr: s.lr,
-    warmupEpochs: 0,
-    momentum: 0.9,
-    nesterov: true,
-    weightDecay: 5e-4,
-    noDecayBnBias: false,
+    ...SGD_RECIPE,
     augment: s.augment,
     bnRecalibration: s.bnRecalibration,
     seed: s.seed,

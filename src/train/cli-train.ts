@@ -10,7 +10,7 @@ import { DEFAULT_SPARSITY, type MethodName } from '../sparsity/method';
 import { SCHEDULE_NAMES, type ScheduleName } from '../sparsity/schedule';
 import { loadDataNode } from './data-node';
 import { Trainer, type TrainerHooks } from './trainer';
-import type { EpochMetrics, ModelName, TrainConfig } from './protocol';
+import { SGD_RECIPE, type EpochMetrics, type ModelName, type TrainConfig } from './protocol';
 import { describeKernels, type KernelMode, type KernelReport } from '../nn/autotune';
 import { defaultTuningFile, fileTuningStore } from './tuning-file';
 
@@ -101,11 +101,9 @@ export function configFromArgs(v: Record<string, string | boolean | undefined>):
     epochs,
     batch: num('batch', v.batch as string, true),
     lr: num('lr', v.lr as string),
+    ...SGD_RECIPE,
     warmupEpochs: num('warmup', v.warmup as string, true),
-    momentum: 0.9,
-    nesterov: true,
     weightDecay: num('weight-decay', v['weight-decay'] as string),
-    noDecayBnBias: false,
     augment: !v['no-augment'],
     bnRecalibration: !!v.recalibrate,
     seed: num('seed', v.seed as string, true),

@@ -33,6 +33,18 @@ export interface TrainConfig {
   seed: number;
 }
 
+/**
+ * The optimiser of MAXQ.md's recipe that the page and the tests train with: SGD with Nesterov
+ * momentum 0.9 and weight decay 5e-4 on every parameter, no warm-up.
+ */
+export const SGD_RECIPE = {
+  warmupEpochs: 0,
+  momentum: 0.9,
+  nesterov: true,
+  weightDecay: 5e-4,
+  noDecayBnBias: false,
+} as const satisfies Pick<TrainConfig, 'warmupEpochs' | 'momentum' | 'nesterov' | 'weightDecay' | 'noDecayBnBias'>;
+
 export interface StepMetrics {
   /** Global step index (0-based). */
   step: number;

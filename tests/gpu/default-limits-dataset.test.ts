@@ -16,7 +16,7 @@ import { makeSyntheticDataset, channelStats, type CifarDataset } from '../../src
 import { Trainer } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
 import type { LayerSpec } from '../../src/nn/spec';
-import type { StepMetrics, TrainConfig } from '../../src/train/protocol';
+import { SGD_RECIPE, type StepMetrics, type TrainConfig } from '../../src/train/protocol';
 
 const MiB = 2 ** 20;
 let ctx: GpuContext;
@@ -79,11 +79,7 @@ describe('a dataset larger than one storage binding, on a device with default li
       epochs: 1,
       batch: 500,
       lr: 0.1,
-      warmupEpochs: 0,
-      momentum: 0.9,
-      nesterov: true,
-      weightDecay: 5e-4,
-      noDecayBnBias: false,
+      ...SGD_RECIPE,
       augment: true,
       bnRecalibration: false,
       seed: 1,

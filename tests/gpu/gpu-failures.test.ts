@@ -15,7 +15,7 @@ import { makeSyntheticDataset } from '../../src/data';
 import { defaultSharedDir } from '../../src/data/trace-node';
 import { Trainer, type TrainerData } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
-import type { EpochMetrics, StepMetrics, TrainConfig } from '../../src/train/protocol';
+import { SGD_RECIPE, type EpochMetrics, type StepMetrics, type TrainConfig } from '../../src/train/protocol';
 import { exportModel } from '../../src/nn/export';
 import { modelSpec, paramShapes } from '../../src/nn/spec';
 
@@ -31,11 +31,7 @@ const config: TrainConfig = {
   epochs: 1,
   batch: 8,
   lr: 0.05,
-  warmupEpochs: 0,
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 5e-4,
-  noDecayBnBias: false,
+  ...SGD_RECIPE,
   augment: false,
   bnRecalibration: false,
   seed: 2,

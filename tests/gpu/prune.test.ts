@@ -16,7 +16,7 @@ import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
 import { PRUNE_PATTERNS, fitsLayer, keptOf, patternLabel } from '../../src/sparsity/patterns';
 import { Pruner } from '../../src/train/prune';
 import { Trainer } from '../../src/train/trainer';
-import type { AppliedAdjustment, TrainConfig } from '../../src/train/protocol';
+import { SGD_RECIPE, type AppliedAdjustment, type TrainConfig } from '../../src/train/protocol';
 
 const gpu = useGpu();
 const modelBytes = new Uint8Array(readFileSync('public/pretrained/synthetic-tiny-dense.nmmodel'));
@@ -32,11 +32,7 @@ const config: TrainConfig = {
   epochs: 1,
   batch: 32,
   lr: 0.02,
-  warmupEpochs: 0,
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 5e-4,
-  noDecayBnBias: false,
+  ...SGD_RECIPE,
   augment: false,
   bnRecalibration: false,
   seed: 3,

@@ -12,7 +12,7 @@ import { makeSyntheticDataset } from '../../src/data';
 import { Trainer, type TrainerData, type TrainerOptions } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
 import type { LayerSpec } from '../../src/nn/spec';
-import type { EpochMetrics, TrainConfig } from '../../src/train/protocol';
+import { SGD_RECIPE, type EpochMetrics, type TrainConfig } from '../../src/train/protocol';
 
 const gpu = useGpu();
 
@@ -35,11 +35,7 @@ const config: TrainConfig = {
   epochs: 2,
   batch: 8,
   lr: 0.05,
-  warmupEpochs: 0,
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 5e-4,
-  noDecayBnBias: false,
+  ...SGD_RECIPE,
   augment: true,
   bnRecalibration: true,
   seed: 3,

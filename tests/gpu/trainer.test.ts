@@ -8,7 +8,7 @@ import { defaultSharedDir } from '../../src/data/trace-node';
 import { balancedSubset, chwToHwc, CIFAR10_CLASS_NAMES, parseCifarBinary, type ImageSet } from '../../src/data';
 import { Trainer, TrainingDivergedError, type TrainerData } from '../../src/train/trainer';
 import { DEFAULT_SPARSITY } from '../../src/sparsity/method';
-import type { StepMetrics, TrainConfig } from '../../src/train/protocol';
+import { SGD_RECIPE, type StepMetrics, type TrainConfig } from '../../src/train/protocol';
 import { parseModelFile } from '../../src/nn/export';
 import { PackedModel } from '../../src/nn/packed-model';
 
@@ -34,11 +34,7 @@ const base: TrainConfig = {
   epochs: 3,
   batch: 32,
   lr: 0.05,
-  warmupEpochs: 0,
-  momentum: 0.9,
-  nesterov: true,
-  weightDecay: 5e-4,
-  noDecayBnBias: false,
+  ...SGD_RECIPE,
   augment: true,
   bnRecalibration: false,
   seed: 1,
