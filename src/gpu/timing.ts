@@ -61,20 +61,7 @@ export class GpuTimer {
  */
 export async function timePasses(ctx: GpuContext, items: Encodable[], reps: number[], useTimestamps = true): Promise<{ ms: number[]; source: 'timestamp' | 'wall' }> {
   const device = ctx.device;
-  const wall = async () => {
-    const ms: number[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
-      for (let r = 0; r < reps[i]; r++) items[i].encode(pass);
-      pass.end();
-      const t0 = performance.now();
-      device.queue.submit([enc.finish()]);
-      await ctx.idle();
-      ms.push((performance.now() - t0) / reps[i]);
-    }
-    return { ms, source: 'wall' as const };
-  };
+  const wall = async () => ({ ms: await eachSubmitted(ctx, items, reps, () => performance.now()), source: 'wall' as const });
   if (!ctx.hasTimestamps || !useTimestamps) return wall();
   const count = 2 * items.length;
   const querySet = device.createQuerySet({ type: 'timestamp', count });
@@ -119,17 +106,21 @@ export function processCpuMs(): number | null {
  */
 export async function cpuTimePasses(ctx: GpuContext, items: Encodable[], reps: number[]): Promise<number[] | null> {
   if (processCpuMs() === null) return null;
-  const device = ctx.device;
+  return eachSubmitted(ctx, items, reps, () => processCpuMs() as number);
+}
+
+/** Per repetition of each item, by `clock` (ms) around its own submission until the queue is idle. */
+async function eachSubmitted(ctx: GpuContext, items: Encodable[], reps: number[], clock: () => number): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < items.length; i++) {
-    const enc = device.createCommandEncoder();
+    const enc = ctx.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     for (let r = 0; r < reps[i]; r++) items[i].encode(pass);
     pass.end();
-    const c0 = processCpuMs() as number;
-    device.queue.submit([enc.finish()]);
+    const t0 = clock();
+    ctx.device.queue.submit([enc.finish()]);
     await ctx.idle();
-    ms.push(((processCpuMs() as number) - c0) / reps[i]);
+    ms.push((clock() - t0) / reps[i]);
   }
   return ms;
 }
