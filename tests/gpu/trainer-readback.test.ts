@@ -80,6 +80,19 @@ function watchQueue(ctx: GpuContext) {
 
 const strip = (m: EpochMetrics) => ({ ...m, seconds: 0, imagesPerSecond: 0 });
 
+/** The uninterrupted one-epoch run the variants below must reproduce, trained once per configuration. */
+const plainRuns = new Map<string, Promise<EpochMetrics[]>>();
+function plainRun(ctx: GpuContext, cfg: TrainConfig): Promise<EpochMetrics[]> {
+  const key = JSON.stringify(cfg);
+  let run = plainRuns.get(key);
+  if (!run) {
+    const t = new Trainer(ctx, cfg, data, {}, OPTIONS);
+    run = t.run().finally(() => t.destroy());
+    plainRuns.set(key, run);
+  }
+  return run;
+}
+
 describe('trainer readbacks', () => {
   it('an epoch waits on the queue at most once per report plus a small constant, masks in the reports, checkpoints on', async () => {
     const ctx = gpu();
@@ -121,9 +134,7 @@ describe('trainer readbacks', () => {
   it('with completions nudged (as in Firefox, whose WebGPU polls for finished work) a run trains exactly as without, and the nudges are empty submissions', async () => {
     const ctx = gpu();
     const cfg = { ...config, epochs: 1 };
-    const plain = new Trainer(ctx, cfg, data, {}, OPTIONS);
-    const a = await plain.run();
-    plain.destroy();
+    const a = await plainRun(ctx, cfg);
     const watch = watchQueue(ctx);
     const submitted = watch.counts.submit;
     ctx.nudgeCompletions = true;
@@ -144,9 +155,7 @@ describe('trainer readbacks', () => {
   it('a step split into one submission per operation (a tiny watchdog budget) trains exactly as whole steps do', async () => {
     const ctx = gpu();
     const cfg = { ...config, epochs: 1 };
-    const whole = new Trainer(ctx, cfg, data, {}, OPTIONS);
-    const a = await whole.run();
-    whole.destroy();
+    const a = await plainRun(ctx, cfg);
     const watch = watchQueue(ctx);
     let split: Trainer | null = null;
     try {
@@ -166,9 +175,7 @@ describe('trainer readbacks', () => {
   it('a training and test set held in chunks of 7 images (gathers across chunks every batch) trains exactly as one chunk', async () => {
     const ctx = gpu();
     const cfg = { ...config, epochs: 1, bnRecalibration: false };
-    const one = new Trainer(ctx, cfg, data, {}, OPTIONS);
-    const a = await one.run();
-    one.destroy();
+    const a = await plainRun(ctx, cfg);
     const chunked = new Trainer(ctx, cfg, data, {}, { ...OPTIONS, imagesPerChunk: 7 });
     expect(chunked.trainData.chunks).toHaveLength(Math.ceil(data.train.n / 7));
     expect(chunked.testData.chunks).toHaveLength(Math.ceil(data.test.n / 7));
@@ -180,9 +187,7 @@ describe('trainer readbacks', () => {
   it('pause, two single steps and resume: each single step reports exactly one step, and the run ends as an uninterrupted one', async () => {
     const ctx = gpu();
     const cfg = { ...config, epochs: 1, bnRecalibration: false };
-    const plain = new Trainer(ctx, cfg, data, {}, OPTIONS);
-    const want = await plain.run();
-    plain.destroy();
+    const want = await plainRun(ctx, cfg);
     const reported: number[] = [];
     const atPause: number[] = [];
     const t: Trainer = new Trainer(ctx, cfg, data, {
