@@ -8,8 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { acquireHeadlessGpu } from '../src/gpu/headless-gpu';
-import { baselineKind, benchCases, caseFlops, relDiff } from './cases/defs';
-import { runOurs, runTunedAndFixed } from './cases/ours';
+import { benchCases, caseFlops, relDiff } from './cases/defs';
+import { runSides } from './cases/ours';
 import { sparseModel, type SparseModel } from './cases/sparse-model';
 
 export interface NodeCaseResult {
@@ -28,7 +28,7 @@ export interface NodeCaseResult {
   /** sparse24 cases: bytes and instructions per output of packed vs dense, the speedups they predict for a GPU. */
   model?: SparseModel;
   /** Cases whose baseline is ours: its time here, speedup = baseline ms / ours ms, and the agreement. */
-  baseline?: { ms: number; runs: number };
+  baseline?: { ms: number; runs: number; config?: string };
   speedup?: number;
   relDiff?: number;
   error?: string;
@@ -53,7 +53,7 @@ const tag = `[${values.tag}]`;
 console.log(`${tag} adapter: ${results.adapter}`);
 for (const c of cases) {
   try {
-    const { tuned: ours, fixed } = await runTunedAndFixed(ctx, c);
+    const { tuned: ours, fixed, baseline: oursBaseline } = await runSides(ctx, c);
     const flops = caseFlops(c).ours;
     const r: NodeCaseResult = {
       id: c.id, ms: ours.ms, runs: ours.runs, gflops: flops === undefined ? undefined : flops / ours.ms / 1e6,
@@ -63,9 +63,9 @@ for (const c of cases) {
     const cpu = ours.cpuMs && fixed.cpuMs ? `; CPU ${ours.cpuMs.toFixed(0)} vs ${fixed.cpuMs.toFixed(0)} ms, ${(fixed.cpuMs / ours.cpuMs).toFixed(2)}×` : '';
     const fmt = (ms: number) => ms.toFixed(ms < 100 ? 1 : 0);
     let line = `tuned ${fmt(ours.ms)} ms, fixed ${fmt(fixed.ms)} ms (${(fixed.ms / ours.ms).toFixed(2)}×${cpu}; tuning ${(ours.tuningMs / 1000).toFixed(1)} s: ${ours.config})`;
-    if (baselineKind(c) === 'ours') {
-      const base = await runOurs(ctx, c, 'baseline');
-      r.baseline = { ms: base.ms, runs: base.runs };
+    if (oursBaseline) {
+      const base = oursBaseline;
+      r.baseline = { ms: base.ms, runs: base.runs, config: base.config };
       r.speedup = base.ms / ours.ms;
       if (ours.outputs.length) r.relDiff = relDiff(ours.outputs, base.outputs);
       line += c.kind === 'mask_update'

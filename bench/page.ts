@@ -3,7 +3,7 @@
 // baseline (TF.js, or our own dense kernel/step) on identical inputs, with their agreement.
 import { acquireGpu } from '../src/gpu/device';
 import { baselineKind, baselineName, benchCases, relDiff, type BenchApi, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
-import { runOurs, runTunedAndFixed } from './cases/ours';
+import { runSides } from './cases/ours';
 import { sparseModel } from './cases/sparse-model';
 import { BASELINE_NAME, initTf, runTf } from './cases/tfjs';
 import { initialParams } from './cases/train';
@@ -30,7 +30,7 @@ async function runCase(id: string): Promise<CaseResult> {
   await ready;
   const ctx = await ctxPromise;
   log(`${id}: ours…`);
-  const { tuned: ours, fixed } = await runTunedAndFixed(ctx, c);
+  const { tuned: ours, fixed, baseline: oursBaseline } = await runSides(ctx, c);
   const mine = {
     fixed: { ms: fixed.ms, runs: fixed.runs, config: fixed.config }, config: ours.config, tuningMs: ours.tuningMs,
     model: c.kind === 'sparse_matmul' ? sparseModel(c) : undefined,
@@ -42,15 +42,15 @@ async function runCase(id: string): Promise<CaseResult> {
     return { id, ours: { ms: ours.ms, runs: ours.runs }, ...mine, baseline: null };
   }
   log(`${id}: ours ${ours.ms.toFixed(0)} ms; ${name}…`);
-  const base = kind === 'ours'
-    ? await runOurs(ctx, c, 'baseline')
+  const base = kind === 'ours' && oursBaseline
+    ? oursBaseline
     : await runTf(c, c.kind === 'train_step' ? await initialParams(ctx) : undefined);
   log(`${id}: ${name} ${base.ms.toFixed(0)} ms`);
   return {
     id,
     ours: { ms: ours.ms, runs: ours.runs },
     ...mine,
-    baseline: { name, ms: base.ms, runs: base.runs },
+    baseline: { name, ms: base.ms, runs: base.runs, config: oursBaseline?.config },
     relDiff: ours.outputs.length ? relDiff(ours.outputs, base.outputs) : undefined,
   };
 }

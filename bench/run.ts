@@ -139,14 +139,14 @@ const fmtX = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(
 const fmtPct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 const NOTES = [
-  'Timing: per case one warm-up run (shader compilation, input upload), then timed runs: median of up to 5 while the total stays under ~2 s, else a single run (the runs fields in latest.json). Wall time from submission until every output is read back to the CPU, for ours and TF.js alike (training cases: until the step has finished, see below).',
+  'Timing: per case one warm-up run (shader compilation, input upload), then timed runs: median of up to 5 while the total stays under ~2 s, else a single run (the runs fields in latest.json). Wall time from submission until every output is read back to the CPU, for ours and TF.js alike (training cases: until the step has finished, see below). Our tuned and fixed configurations, and our own baseline where the case has one (the dense kernel against the packed model\'s choice, the dense step against the mask update), are timed alternately, run by run, so they share the machine\'s load.',
   'Speedup = baseline ms / ours ms, both in the same run (same Chromium page, or the same Node process). On a CPU Vulkan (SwiftShader) absolute numbers are ~1000× below a real GPU: compare ratios.',
   'conv cases: all five 3×3 pad-1 convs of the reference CNN, NHWC; ours with OHWI weights, TF.js with HWIO (tf.conv2d). Backward = input gradient + weight gradient of every layer; TF.js through its Conv2DBackpropInput/Conv2DBackpropFilter kernels (what tf.grad of conv2d dispatches).',
   'conv1 has 3 input channels; our kernels need multiples of 4, so ours runs conv1 with a zero 4th channel (x and w). FLOP counts use the real 3 channels.',
   'sparse24 cases: W with a random 2:4 mask (two of every four consecutive entries of a row), packed once on the CPU (src/reference/packing.ts packNmRef: f32 values + 2-bit indices, 16 per u32; untimed upload); ours = prepareSparseMatmul, y[P, rows] = X·Wᵀ. Baseline ours-dense = our dense kernel on W⊙m computing the same product with its fastest path: X·(W⊙m)ᵀ with W⊙m stored transposed once ([K, rows], the fast vec4 kernel; prepareMatmul\'s transB path runs the generic kernel, several times slower, which would flatter the sparse kernel), and (W⊙m)·x through the matrix-vector kernel for the vector. GFLOP/s counts the dense 2·P·rows·K on both sides (dense-equivalent).',
   'Training cases: the reference CNN (DESIGN.md) with weights from seed 1 and a random batch already on the GPU (no data gathering or augmentation); one step = src/train/step.ts submitTrainStep: mask update (sparse methods), forward, softmax cross-entropy, backward, gradient rule, SGD lr 0.05 with Nesterov momentum 0.9 and weight decay 5e-4; timed until its 16-byte loss metrics are read back. GFLOP/s counts conv work only (forward, weight gradients, input gradients of conv2…5).',
   'train_step_ref_b8: TF.js trains the same model from the same weights on the same batch: tf.variable weights, tf.conv2d / tf.moments + tf.batchNorm (batch statistics) / tf.relu / tf.maxPool / tf.mean / tf.matMul, tf.losses.softmaxCrossEntropy, gradients through tf.variableGrads, weight decay added to every gradient (g + 5e-4·w, as ours), tf.train.momentum(0.05, 0.9, useNesterov = true), BN running statistics updated; timed until the loss and the last updated variable are read back. rel. diff compares the parameter updates w′ − w of the warm-up step (the first step of both).',
-  'maxq_mask_update: src/sparsity/runtime.ts MaxQ 2:4 (τ 0.01, linear schedule, window [0, 2], setEpoch(1): p = 0.5, so floor(G/2) groups per layer stay dense and the group selection runs) on conv2…conv5: L1 norms, thresholds, soft masks and W⊙m. Each timed update follows one untimed MaxQ training step at the same batch (3 more before the first), so the weights have moved by one SGD step as between two training steps; timed: the update\'s own compute pass by GPU timestamps where the adapter has them (in training it shares the step\'s submission), else wall time until the queue is idle less the best of three empty round trips (Firefox: IPC to its GPU process). overhead = mask update ms / dense training step ms (wall time, as above).',
+  'maxq_mask_update: src/sparsity/runtime.ts MaxQ 2:4 (τ 0.01, linear schedule, window [0, 2], setEpoch(1): p = 0.5, so floor(G/2) groups per layer stay dense and the group selection runs) on conv2…conv5: L1 norms, thresholds, soft masks and W⊙m. Each timed update follows one untimed MaxQ training step at the same batch (3 more before the first), so the weights have moved by one SGD step as between two training steps; timed: the update\'s own compute pass by GPU timestamps where the adapter has them (in training it shares the step\'s submission), else wall time until the queue is idle less the best of three empty round trips (Firefox: IPC to its GPU process). overhead = mask update ms / dense training step ms (wall time, as above). Tuned: the selections\' workgroup size the autotuner picks with the BN and loss reductions (src/nn/autotune.ts: one SIMD group or GPU-shaped, measured; Firefox does not name its adapter, so only measuring finds that it is a CPU); fixed: the size the adapter\'s name implies.',
   'train_ips cases: images/s = batch / step time; SR-STE 2:4 sparse from the first step (window [0, 0]), MaxQ 2:4 mid-window as in maxq_mask_update; reference model.',
   'rel. diff = ‖ours − baseline‖₂ / ‖baseline‖₂ over all outputs of the case (same seeded inputs).',
   'Firefox notices finished GPU work on a 100 ms poll (WebGPUParent POLL_TIME_MS), so un-nudged every wait costs up to 100 ms; ours and TF.js\'s waits are both nudged with empty submissions (src/gpu/completion.ts), which ends a wait within a few ms of the work. Firefox rounds performance.now() to 1 ms.',
@@ -158,7 +158,7 @@ interface LaneCase {
   ms?: number;
   runs?: number;
   gflops?: number;
-  baseline?: { name?: string; ms: number; runs: number; gflops?: number } | null;
+  baseline?: { name?: string; ms: number; runs: number; gflops?: number; config?: string } | null;
   speedup?: number;
   relDiff?: number;
   /** maxq_mask_update: ours ms / baseline ms. */
@@ -230,7 +230,7 @@ interface ReportCase {
   notes?: string;
   ours?: { ms: number; runs: number; gflops?: number };
   /** null: a case without a baseline (images/s). */
-  baseline?: { name: string; ms: number; runs: number; gflops?: number } | null;
+  baseline?: { name: string; ms: number; runs: number; gflops?: number; config?: string } | null;
   speedup?: number;
   relDiff?: number;
   overhead?: number;
@@ -377,6 +377,21 @@ function markdown(report: Report): string {
     const worst = rs.reduce((a, x) => (x.r < a.r ? x : a));
     return `${rs.filter((x) => x.r >= 1).length}/${rs.length} cases tuned differently at least as fast; smallest ${fmtX(worst.r)} (${worst.id})${kept}`;
   }).join(' | ')} |`);
+  // Issue 10: the packed model's choice (packed, or a dense kernel on W⊙m) never slower than our dense kernel.
+  const sparseIds = cases.filter((c) => c.kind === 'sparse_matmul').map((c) => c.id);
+  if (sparseIds.length) {
+    targets.push(`| packed model's choice never slower than our dense kernel (issue 10; choice and dense timed alternately) | ${blocks.map((b) => {
+      const xs = sparseIds.flatMap((id) => {
+        const x = of(b.block, id);
+        return x?.speedup !== undefined ? [x] : [];
+      });
+      if (!xs.length) return '—';
+      // Keeping the dense kernel itself runs the baseline's kernel: not slower by construction.
+      const same = (x: LaneCase) => x.baseline?.config !== undefined && x.baseline.config === x.config;
+      const met = xs.every((x) => same(x) || x.speedup! >= 1);
+      return `${xs.map((x) => `${x.id.replace('sparse24_', '')} ${same(x) ? 'dense kept' : `${fmtX(x.speedup)} (${x.config})`}`).join(', ')} ${met ? '(met)' : '(not met)'}`;
+    }).join(' | ')} |`);
+  }
   const step = deno ? of(deno, 'train_step_ref_b8') : undefined;
   if (step?.fixed && step.ms !== undefined) {
     const r = step.fixed.ms / step.ms;

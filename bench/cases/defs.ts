@@ -278,8 +278,8 @@ export interface CaseResult {
   tuningMs: number;
   /** sparse24 cases: bytes and instructions per output of packed vs dense (sparse-model.ts). */
   model?: SparseModel;
-  /** null: no baseline (the images/s cases). */
-  baseline: (Timing & { name: string }) | null;
+  /** null: no baseline (the images/s cases); config: where the baseline is ours, its kernels in words. */
+  baseline: (Timing & { name: string; config?: string }) | null;
   /** ‖ours − baseline‖₂ / ‖baseline‖₂ over all outputs where both computed the same thing. */
   relDiff?: number;
 }

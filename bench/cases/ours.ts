@@ -19,6 +19,7 @@ import {
 } from '../../src/kernels/conv2d';
 import { packNmRef } from '../../src/reference/packing';
 import {
+  baselineKind,
   convInputs,
   matmulInputs,
   padChannels,
@@ -29,7 +30,7 @@ import {
   type MatmulCase,
   type SparseMatmulCase,
 } from './defs';
-import { BUDGET_MS, MAX_RUNS, timeRuns } from './timing';
+import { BUDGET_MS, MAX_RUNS } from './timing';
 import { prepareMaskUpdate, prepareTrainStep } from './train';
 
 export type KernelChoice = 'tuned' | 'fixed';
@@ -230,32 +231,11 @@ async function prepare(ctx: GpuContext, c: BenchCase, side: 'ours' | 'baseline',
     case 'sparse_matmul':
       return prepareSparseCase(ctx, c, side, kernels);
     case 'mask_update':
-      // The baseline: a dense step with today's kernels (the mask kernels have no variants).
-      return side === 'ours' ? prepareMaskUpdate(ctx, c.batch) : prepareTrainStep(ctx, 'dense', c.batch, 'fixed');
+      // The baseline: a dense step with today's kernels.
+      return side === 'ours' ? prepareMaskUpdate(ctx, c.batch, kernels) : prepareTrainStep(ctx, 'dense', c.batch, 'fixed');
     case 'train_step':
     case 'train_ips':
       return prepareTrainStep(ctx, c.method, c.batch, kernels, c.model);
-  }
-}
-
-/**
- * Run our side of `c` (or, with side 'baseline', our baseline of the cases whose baseline is ours)
- * with tuned or fixed kernels: tuning (untimed), a warm-up (pipeline compilation), then timed runs
- * (see timing.ts).
- */
-export async function runOurs(ctx: GpuContext, c: BenchCase, side: 'ours' | 'baseline' = 'ours', kernels: KernelChoice = 'tuned'): Promise<OursRun> {
-  const p = await prepare(ctx, c, side, kernels);
-  try {
-    await ctx.device.queue.onSubmittedWorkDone(); // inputs are on the GPU before any clock starts
-    const { ms, runs, value } = await timeRuns(async (warmup) => {
-      const t0 = performance.now();
-      const own = await p.run();
-      const ms = typeof own === 'number' ? own : performance.now() - t0;
-      return { ms, value: warmup ? await p.outputs() : [] };
-    });
-    return { ms, runs, outputs: value, config: p.config ?? 'no kernel variants', tuningMs: p.tuningMs ?? 0 };
-  } finally {
-    p.destroy();
   }
 }
 
@@ -267,21 +247,25 @@ function cpuNow(): number | null {
   return (u.user + u.system) / 1000;
 }
 
+export type SideRun = OursRun & { cpuMs?: number };
+
 /**
- * Our side of `c` with the tuned kernels and with the fixed configuration, timed alternately (one
- * tuned run, one fixed run, …) so both see the same load on a shared machine; medians as timeRuns.
- * Where the runtime reports process CPU time, each run's CPU time too: on a CPU emulation of a GPU
- * (in-process), the work itself, which other jobs on a busy machine disturb far less than wall time.
+ * Our side of `c` with the tuned kernels and with the fixed configuration, and where the case's
+ * baseline is ours too (the dense kernel against the packed model's choice, a dense step against
+ * the mask update), that baseline: timed alternately (tuned, fixed, baseline, tuned, …) so every
+ * side sees the same load on a shared machine; medians as timeRuns. Where the runtime reports
+ * process CPU time, each run's CPU time too: on a CPU emulation of a GPU (in-process), the work
+ * itself, which other jobs on a busy machine disturb far less than wall time.
  */
-export async function runTunedAndFixed(ctx: GpuContext, c: BenchCase): Promise<{ tuned: OursRun & { cpuMs?: number }; fixed: OursRun & { cpuMs?: number } }> {
-  const tuned = await prepare(ctx, c, 'ours', 'tuned');
-  let fixed: Prepared | null = null;
+export async function runSides(ctx: GpuContext, c: BenchCase): Promise<{ tuned: SideRun; fixed: SideRun; baseline?: SideRun }> {
+  const sides: Prepared[] = [];
   try {
-    fixed = await prepare(ctx, c, 'ours', 'fixed');
+    sides.push(await prepare(ctx, c, 'ours', 'tuned'));
+    sides.push(await prepare(ctx, c, 'ours', 'fixed'));
+    if (baselineKind(c) === 'ours') sides.push(await prepare(ctx, c, 'baseline', 'fixed'));
     await ctx.device.queue.onSubmittedWorkDone();
-    const sides = [tuned, fixed];
-    const times: number[][] = [[], []];
-    const cpu: number[][] = [[], []];
+    const times: number[][] = sides.map(() => []);
+    const cpu: number[][] = sides.map(() => []);
     const outputs: Float32Array[][] = [];
     for (const p of sides) {
       await p.run(); // warm-up: pipeline compilation, first use
@@ -289,7 +273,7 @@ export async function runTunedAndFixed(ctx: GpuContext, c: BenchCase): Promise<{
     }
     let total = 0;
     do {
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < sides.length; i++) {
         const c0 = cpuNow();
         const t0 = performance.now();
         const own = await sides[i].run();
@@ -300,15 +284,14 @@ export async function runTunedAndFixed(ctx: GpuContext, c: BenchCase): Promise<{
         if (typeof own !== 'number' && c0 !== null && c1 !== null) cpu[i].push(c1 - c0);
         total += ms;
       }
-    } while (times[0].length < MAX_RUNS && total < BUDGET_MS);
+    } while (times[0].length < MAX_RUNS && total < BUDGET_MS * (sides.length / 2));
     const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
-    const run = (i: number) => ({
+    const run = (i: number): SideRun => ({
       ms: median(times[i]), runs: times[i].length, outputs: outputs[i], config: sides[i].config ?? 'no kernel variants', tuningMs: sides[i].tuningMs ?? 0,
       cpuMs: cpu[i].length ? median(cpu[i]) : undefined,
     });
-    return { tuned: run(0), fixed: run(1) };
+    return { tuned: run(0), fixed: run(1), baseline: sides.length > 2 ? run(2) : undefined };
   } finally {
-    tuned.destroy();
-    fixed?.destroy();
+    for (const p of sides) p.destroy();
   }
 }

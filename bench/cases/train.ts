@@ -14,6 +14,7 @@ import { submitTrainStep } from '../../src/train/step';
 import { BENCH_SGD, INIT_SEED, resizeLastAxis, SPARSE_SETTINGS, trainInputs, type TrainMethod } from './defs';
 import type { KernelChoice, Prepared } from './ours';
 import { describeKernels, tuneNetwork } from '../../src/nn/autotune';
+import { coopName, coopShape, emulatorSimdWidth } from '../../src/kernels/device-shape';
 
 const SPEC = modelSpec('reference');
 /** Parameters SGD updates, in the order the training-step outputs list their updates (reference CNN). */
@@ -91,8 +92,17 @@ const MASK_WARM_STEPS = 3;
  * pass, by GPU timestamps where the adapter has them (in training it shares the step's
  * submission, so no submission round trip belongs to it), else wall time until the queue is idle.
  */
-export async function prepareMaskUpdate(ctx: GpuContext, batch: number): Promise<Prepared> {
+export async function prepareMaskUpdate(ctx: GpuContext, batch: number, kernels: KernelChoice): Promise<Prepared> {
   const { net, sparsity } = build(ctx, 'maxq', batch);
+  // Tuned: the selections' workgroup size the trainer would take from tuning this network here.
+  let width = emulatorSimdWidth(ctx);
+  let tuningMs = 0;
+  if (kernels === 'tuned') {
+    const r = await tuneNetwork(net, batch);
+    width = r.reductions.width;
+    tuningMs = r.tuningMs;
+    sparsity.setSelectWg(coopShape(ctx, width).selectWg);
+  }
   const { x, labels } = trainInputs(batch);
   net.input.write(resizeLastAxis(x, 3, 4));
   net.labels.writeU32(labels);
@@ -107,6 +117,8 @@ export async function prepareMaskUpdate(ctx: GpuContext, batch: number): Promise
   // is taken off.
   const roundTrip = await roundTripMs(ctx);
   return {
+    config: `mask selection: ${coopName(width)}`,
+    tuningMs,
     async run() {
       await step();
       const t = await timer.time((pass) => sparsity.encodeMaskUpdate(pass));

@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/device';
 import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { groups, requireDims, requireDistinct, requireWords } from './checks';
-import { emulatorSimdWidth } from './device-shape';
+import { coopShape } from './device-shape';
 
 /** Invocation shape (override constants and the row chunk of the partial sums). */
 export interface BatchNormTune {
@@ -115,8 +115,7 @@ function setup(ctx: GpuContext, op: string, a: Common, vectors: Record<string, G
   if (R < minR) throw shapeError(op, `needs at least ${minR} rows for an unbiased batch variance`, shapes);
   for (const [name, b] of Object.entries(rows)) requireWords(op, name, b, R * C, shapes);
   for (const [name, b] of Object.entries(vectors)) requireWords(op, name, b, C, shapes);
-  const simd = emulatorSimdWidth(ctx);
-  const t = { ...BATCHNORM_DEFAULT_TUNE, finishChannels: simd ?? 4, finishLanes: simd ? 1 : 16, ...a.tune };
+  const t = { ...BATCHNORM_DEFAULT_TUNE, ...coopShape(ctx).bnFinish, ...a.tune };
   requireDims(op, { chunk: t.chunk, rows: t.rows, wg: t.wg, finishChannels: t.finishChannels, finishLanes: t.finishLanes }, t);
   const maxWg = Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
   if (t.finishChannels * t.finishLanes > maxWg) {

@@ -6,7 +6,7 @@ import code from '../../shaders/loss.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { groups, requireDims, requireDistinct, requireWords } from './checks';
-import { cooperativeWg } from './device-shape';
+import { coopShape } from './device-shape';
 import { shapeError } from '../gpu/errors';
 
 /** Size of the metrics buffer: 4 words {meanLoss f32, correct u32, samples u32, lossSum f32}. */
@@ -89,7 +89,7 @@ export function prepareSoftmaxCrossEntropy(ctx: GpuContext, a: SoftmaxCrossEntro
   const losses = a.losses ?? ctx.pool.acquire(n * 4, undefined, `${op}:losses`);
   if (!a.losses) scratch.push(losses);
   const wg = a.wg ?? 64;
-  const reduceWg = a.reduceWg ?? cooperativeWg(ctx, 64);
+  const reduceWg = a.reduceWg ?? coopShape(ctx).lossReduceWg;
   requireDims(op, { reduceWg }, shapes);
   if (reduceWg > Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup)) {
     throw shapeError(op, `reduceWg must be at most ${Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup)}, got ${reduceWg}`, shapes);

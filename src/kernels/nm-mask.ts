@@ -11,7 +11,7 @@ import { Dispatch, type Encodable } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { STORAGE } from '../gpu/buffer-pool';
 import { groups, requireDistinct, requireWords } from './checks';
-import { cooperativeWg } from './device-shape';
+import { coopShape } from './device-shape';
 
 /** Conv weight shape [O, KH, KW, I] (OHWI). */
 export type OhwiShape = readonly [number, number, number, number];
@@ -105,12 +105,15 @@ export class NmMaskOp implements Encodable {
   /** Per group: its L1 norm as float64 (lo word, hi word): G × vec2<u32>, written while a dense selection runs. */
   readonly l1Buffer: GPUBuffer;
   private readonly owned: GPUBuffer[];
-  private readonly withDense: Dispatch;
-  private readonly withoutDense: Dispatch | null;
+  private withDense: Dispatch;
+  private withoutDense: Dispatch | null;
   private readonly apply: Dispatch;
+  private readonly selection: (denseWg: number, selectWg: number) => Dispatch;
+  private readonly slices: number;
   private denseMode = DENSE_NONE;
+  private nDense: number;
 
-  constructor(ctx: GpuContext, readonly problem: NmProblem, a: NmMaskArgs, soft: SoftFactors | null) {
+  constructor(private readonly ctx: GpuContext, readonly problem: NmProblem, a: NmMaskArgs, soft: SoftFactors | null) {
     const { op, O, KH, KW, I, N, M, G, shapes } = problem;
     const nDense = a.nDense ?? 0;
     const keep = a.keep ?? N;
@@ -122,8 +125,8 @@ export class NmMaskOp implements Encodable {
     requireDistinct(op, { w: a.w, mask: a.mask, eff: a.eff }, shapes);
     const maxWg = Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
     const wg = a.wg ?? 64;
-    // 256 on a GPU, one SIMD group on a CPU emulator (measured 2–10× faster there).
-    const selectWg = a.selectWg ?? cooperativeWg(ctx, 256);
+    // 256 on a GPU, one SIMD group on a CPU emulator (device-shape.ts).
+    const selectWg = a.selectWg ?? coopShape(ctx).selectWg;
     checkCount(op, 'wg', wg, 1, maxWg, shapes);
     checkCount(op, 'selectWg', selectWg, 1, maxWg, shapes);
 
@@ -143,13 +146,15 @@ export class NmMaskOp implements Encodable {
       denseWg, q(KH * KW * I), q(O * I), soft?.tau ?? 1,
     ];
     const RUNS4 = a.axis !== 'oikk' && M % 4 === 0 ? 1 : 0; // bool override
-    const selection = (denseWg: number) => new Dispatch(ctx, {
+    this.selection = (denseWg, selWg) => new Dispatch(ctx, {
       label: `${op}:select${denseWg ? '_dense' : ''}${slices ? '_slices' : ''}`, code, entryPoint: 'select_thresholds',
-      constants: { SEL_WG: selectWg, RUNS4 }, buffers: [a.w, this.l1Buffer, thr, sstat, null, null],
+      constants: { SEL_WG: selWg, RUNS4 }, buffers: [a.w, this.l1Buffer, thr, sstat, null, null],
       uniforms: uniforms(denseWg), floatUniforms: [U.tau], workgroups: [denseWg + slices],
     });
-    this.withDense = selection(1);
-    this.withoutDense = slices ? selection(0) : null;
+    this.slices = slices;
+    this.nDense = nDense;
+    this.withDense = this.selection(1, selectWg);
+    this.withoutDense = slices ? this.selection(0, selectWg) : null;
     this.apply = new Dispatch(ctx, {
       label: `${op}:${soft ? 'apply_soft' : 'apply_mask'}`, code, entryPoint: soft ? 'apply_soft' : 'apply_mask',
       constants: { WG: wg, RUNS4 }, buffers: [a.w, this.l1Buffer, thr, soft ? sstat : null, a.mask, a.eff],
@@ -168,8 +173,23 @@ export class NmMaskOp implements Encodable {
     const { op, G, shapes } = this.problem;
     checkCount(op, 'nDense', n, 0, G, shapes);
     this.denseMode = n === 0 ? DENSE_NONE : n === G ? DENSE_ALL : DENSE_BELOW;
+    this.nDense = n;
     this.withDense.setUniform(U.nDense, n);
     this.apply.setUniform(U.denseMode, this.denseMode);
+  }
+
+  /**
+   * Invocations per selection workgroup from the next submission on (the autotuner's choice for
+   * this device). The selections' state (last thresholds, bracket widths) carries over.
+   */
+  setSelectWg(selectWg: number): void {
+    const { op, shapes } = this.problem;
+    checkCount(op, 'selectWg', selectWg, 1, Math.min(256, this.ctx.device.limits.maxComputeInvocationsPerWorkgroup), shapes);
+    this.withDense.destroy();
+    this.withoutDense?.destroy();
+    this.withDense = this.selection(1, selectWg);
+    this.withoutDense = this.slices ? this.selection(0, selectWg) : null;
+    this.setDenseCount(this.nDense);
   }
 
   /** Weights kept per group from the next submission on (gradual "NM" variant), N ≤ k ≤ M. */

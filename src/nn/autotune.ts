@@ -9,6 +9,9 @@ import { STORAGE } from '../gpu/buffer-pool';
 import { CANDIDATES, kernelName, type ConvKernels } from '../kernels/configs';
 import { convOutDims, prepareConv2dBackwardInput, prepareConv2dBackwardWeight, prepareConv2dForward } from '../kernels/conv2d';
 import { tune, type TuneOptions, type TuneReport, type TuneTask } from '../kernels/autotune';
+import { coopName, coopShape, emulatorSimdWidth, type CoopWidth } from '../kernels/device-shape';
+import { prepareMaxqMask } from '../kernels/maxq-mask';
+import { Sequence, type Encodable } from '../gpu/dispatch';
 import type { Network } from './network';
 
 export type KernelMode = 'tuned' | 'fixed';
@@ -27,6 +30,8 @@ export interface KernelReport {
   batch: number;
   /** Per family, each kernel in use and the layers that use it. */
   families: { family: ConvFamily; choices: { kernel: string; layers: string[] }[] }[];
+  /** Width of the cooperating kernels (mask selections, BN and loss reductions): null = GPU-shaped. */
+  reductions: { width: CoopWidth; name: string };
   /** Tuning cost (ms): measuring, or looking up a stored result; 0 when fixed. */
   tuningMs: number;
   cached: boolean;
@@ -57,17 +62,72 @@ function families(net: Network, n: number): KernelReport['families'] {
   });
 }
 
+function reductions(net: Network): KernelReport['reductions'] {
+  const width = net.cooperativeWidth === undefined ? emulatorSimdWidth(net.ctx) : net.cooperativeWidth;
+  return { width, name: coopName(width) };
+}
+
 /** The report of a network that runs its fixed or forced kernels (no tuning). */
 export function untunedReport(net: Network, n: number): KernelReport {
   return {
-    mode: net.opts.kernels ? 'forced' : 'fixed', batch: n, families: families(net, n), tuningMs: 0, cached: false,
+    mode: net.opts.kernels ? 'forced' : 'fixed', batch: n, families: families(net, n), reductions: reductions(net), tuningMs: 0, cached: false,
     storedIn: 'not stored', source: 'none', rounds: 0, measured: {}, failed: [], untimed: 0, budgetMs: 0,
   };
 }
 
 /**
- * Time the conv kernel candidates of every layer at batch n and install the fastest in `net`.
- * With kernels forced in the network's options nothing is timed.
+ * Widths to compare for the cooperating kernels: the adapter's default first (today's shape),
+ * then GPU-shaped workgroups and one SIMD group of 8 or 4 (a CPU emulation's; an adapter that is
+ * not named may be one).
+ */
+function widthCandidates(net: Network): CoopWidth[] {
+  const all: CoopWidth[] = [emulatorSimdWidth(net.ctx), null, 8, 4];
+  return all.filter((w, i) => all.indexOf(w) === i);
+}
+
+/**
+ * What one width costs at batch n: every BN layer's training forward and backward and the loss
+ * (Network.reductionWork), and MaxQ 2:4 mask updates of the N:M layers mid-window (half the
+ * groups dense: the dense-group and slice selections both run; the most an update does), on the
+ * network's weights into scratch masks.
+ */
+function reductionTask(net: Network, n: number): { task: TuneTask; widths: CoopWidth[] } {
+  const ctx = net.ctx;
+  const widths = widthCandidates(net);
+  const layers = net.nmLayers.filter((l) => l.shape[3] % 4 === 0);
+  const prepare = (width: CoopWidth): Encodable => {
+    const selectWg = coopShape(ctx, width).selectWg;
+    const buffers: GPUBuffer[] = [];
+    const scratch = (size: number, label: string) => {
+      const b = ctx.device.createBuffer({ size: size * 4, usage: STORAGE, label: `tune.${label}` });
+      buffers.push(b);
+      return b;
+    };
+    const parts: Encodable[] = [net.reductionWork(n, width)];
+    for (const l of layers) {
+      const size = l.shape.reduce((a, b) => a * b, 1);
+      const op = prepareMaxqMask(ctx, { w: l.weight, mask: scratch(size, `${l.name}.mask`), eff: scratch(size, `${l.name}.eff`), shape: l.shape, N: 2, M: 4, selectWg, label: `tune.${l.name}.mask` });
+      op.setDenseCount(Math.floor(op.groups / 2));
+      parts.push(op);
+    }
+    const seq = new Sequence(parts);
+    return {
+      encode: (pass) => seq.encode(pass),
+      destroy: () => {
+        seq.destroy();
+        for (const b of buffers) b.destroy();
+      },
+    };
+  };
+  const what = `BN ${layers.length ? '+ loss + MaxQ masks' : '+ loss'}`;
+  return { widths, task: { key: `reductions n${n} (${what})`, candidates: widths.map((w) => ({ name: coopName(w), prepare: () => prepare(w) })) } };
+}
+
+/**
+ * Time the conv kernel candidates of every layer at batch n, and the widths of the cooperating
+ * kernels (mask selections, BN and loss reductions), and install the fastest in `net` (the
+ * trainer passes the selection width on to its sparsity runtime: reductions.width). With kernels
+ * forced in the network's options nothing is timed.
  */
 export async function tuneNetwork(net: Network, n: number, opts: TuneOptions = {}): Promise<KernelReport> {
   if (net.opts.kernels) return untunedReport(net, n);
@@ -96,15 +156,18 @@ export async function tuneNetwork(net: Network, n: number, opts: TuneOptions = {
       }
       add('backwardWeight', CANDIDATES.backwardWeight, (kernel) => prepareConv2dBackwardWeight(ctx, { x: w.x, dy, dw: out, dims: w.dims, kernel, label: `tune.${w.name}.backward_weight` }));
     }
+    const red = reductionTask(net, n);
+    tasks.push(red.task);
     const report = await tune(ctx, tasks, opts);
     const choice: Record<string, ConvKernels> = {};
-    report.results.forEach((r, i) => {
+    report.results.slice(0, owners.length).forEach((r, i) => {
       const o = owners[i];
       choice[o.layer] = { ...(choice[o.layer] ?? net.convKernels(o.layer)), [o.family]: o.kernels[r.chosen] };
     });
     net.setConvKernels(choice);
+    net.setCooperativeWidth(red.widths[report.results[owners.length].chosen]);
     return {
-      mode: 'tuned', batch: n, families: families(net, n), tuningMs: report.ms, cached: report.cached, storedIn: report.storedIn,
+      mode: 'tuned', batch: n, families: families(net, n), reductions: reductions(net), tuningMs: report.ms, cached: report.cached, storedIn: report.storedIn,
       source: report.source, rounds: report.rounds, measured: Object.fromEntries(report.results.map((r) => [r.key, r.ms])), failed: report.failed,
       untimed: report.untimed, budgetMs: report.budgetMs,
     };
@@ -129,5 +192,6 @@ export function describeKernels(r: KernelReport): { families: string[]; cost: st
       : r.cached
         ? `tuned earlier on this GPU and browser (${r.storedIn}); looked up in ${seconds(r.tuningMs)}`
         : `tuned for batch ${r.batch} on this GPU in ${seconds(r.tuningMs)}${r.storedIn === 'not stored' ? '' : ` (kept in ${r.storedIn})`}`;
-  return { families: r.families.map((f) => `${FAMILY_NAMES[f.family]}: ${familyLine(f)}`), cost };
+  const families = r.families.map((f) => `${FAMILY_NAMES[f.family]}: ${familyLine(f)}`);
+  return { families: [...families, `reductions (mask selection, BN, loss): ${r.reductions.name}`], cost };
 }

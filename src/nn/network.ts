@@ -5,7 +5,7 @@
 // followed by ReLU in these models and the two run fused.
 import type { GpuContext } from '../gpu/device';
 import { GpuTensor } from '../gpu/tensor';
-import type { Dispatch, Encodable } from '../gpu/dispatch';
+import { Sequence, type Dispatch, type Encodable } from '../gpu/dispatch';
 import type { LayerSpec } from './spec';
 import { prepareConv2dBackwardInput, prepareConv2dBackwardWeight, prepareConv2dForward, type ConvDims } from '../kernels/conv2d';
 import { prepareBatchNormBackward, prepareBatchNormEval, prepareBatchNormTrain, type BatchNormOp } from '../kernels/batchnorm';
@@ -16,6 +16,7 @@ import { prepareGlobalAvgPoolBackward, prepareGlobalAvgPoolForward, prepareMaxPo
 import { LOSS_METRICS_BYTES, prepareSoftmaxCrossEntropy, type LossOp } from '../kernels/loss';
 import { prepareLinearBackward, prepareLinearForward } from '../kernels/linear';
 import { FIXED, type ConvKernels } from '../kernels/configs';
+import { coopShape, type CoopWidth } from '../kernels/device-shape';
 
 export interface NetworkOptions {
   /** Largest batch a plan may use. */
@@ -110,6 +111,8 @@ export class Network {
   private owned: GpuTensor[] = [];
   private sgdFirst = true;
   private tunedConv = new Map<string, ConvKernels>();
+  /** Cooperating kernels' width chosen for this device (undefined: by the adapter's name). */
+  private coop: CoopWidth | undefined;
   readonly metricsReset: Dispatch;
 
   constructor(
@@ -237,6 +240,71 @@ export class Network {
     this.plans.clear();
   }
 
+  /** The width the BN and loss reductions use: set by the autotuner, else undefined (by the adapter). */
+  get cooperativeWidth(): CoopWidth | undefined {
+    return this.coop;
+  }
+
+  /** Use this width for the BN and loss reductions from now on (plans are rebuilt when next used). */
+  setCooperativeWidth(width: CoopWidth): void {
+    this.coop = width;
+    for (const p of this.plans.values()) for (const e of [...p.trainForwardBackward, ...p.evalForward]) e.destroy();
+    this.plans.clear();
+  }
+
+  /** Explicit BN and loss shapes once a width is chosen (otherwise the ops' defaults). */
+  private coopArgs(width: CoopWidth | undefined = this.coop) {
+    if (width === undefined) return { bn: undefined, lossReduceWg: undefined };
+    const s = coopShape(this.ctx, width);
+    return { bn: s.bnFinish, lossReduceWg: s.lossReduceWg };
+  }
+
+  /**
+   * For the autotuner: every BN layer's training forward and backward and the training loss at
+   * batch n with the reductions of `width`, reading the network's activations and writing only
+   * scratch buffers of its own (freed by destroy()).
+   */
+  reductionWork(n: number, width: CoopWidth): Encodable {
+    const ctx = this.ctx;
+    const { bn, lossReduceWg } = this.coopArgs(width);
+    const owned: GpuTensor[] = [];
+    const scratch = (size: number, label: string) => {
+      const t = GpuTensor.empty(ctx, [size], `tune.${label}`);
+      owned.push(t);
+      return t.buffer;
+    };
+    const parts: Encodable[] = [];
+    for (const b of this.blocks) {
+      if (b.kind !== 'conv') continue;
+      const R = n * b.dims.h * b.dims.w;
+      const C = b.dims.o;
+      const y = scratch(R * C, 'y');
+      const mean = scratch(C, 'mean');
+      const invStd = scratch(C, 'invStd');
+      const gamma = this.params.buffer(`${b.bn}.gamma`);
+      parts.push(prepareBatchNormTrain(ctx, {
+        x: b.pre.buffer, y, gamma, beta: this.params.buffer(`${b.bn}.beta`), runMean: scratch(C, 'runMean'), runVar: scratch(C, 'runVar'),
+        mean, invStd, R, C, relu: true, tune: bn, label: `tune.${b.bn}.train`,
+      }));
+      parts.push(prepareBatchNormBackward(ctx, {
+        dy: y, x: b.pre.buffer, y, relu: true, gamma, mean, invStd, dx: scratch(R * C, 'dx'), dgamma: scratch(C, 'dgamma'), dbeta: scratch(C, 'dbeta'),
+        R, C, tune: bn, label: `tune.${b.bn}.backward`,
+      }));
+    }
+    parts.push(prepareSoftmaxCrossEntropy(ctx, {
+      logits: this.logits.buffer, labels: this.labels.buffer, dlogits: scratch(n * this.classes, 'dlogits'), metrics: scratch(LOSS_METRICS_BYTES / 4, 'metrics'),
+      n, k: this.classes, reduceWg: lossReduceWg, label: 'tune.loss',
+    }));
+    const seq = new Sequence(parts);
+    return {
+      encode: (pass) => seq.encode(pass),
+      destroy: () => {
+        seq.destroy();
+        for (const t of owned) t.destroy();
+      },
+    };
+  }
+
   /** Every conv layer's work at batch n (what the autotuner times). */
   convWork(n: number): ConvWork[] {
     return this.blocks.flatMap((b, i) => b.kind === 'conv'
@@ -254,6 +322,7 @@ export class Network {
     const train: Encodable[] = [];
     const evalOps: Encodable[] = [];
     const bnTrain: BatchNormOp[] = [];
+    const { bn: bnTune, lossReduceWg } = this.coopArgs();
     const P = (name: string) => this.params.buffer(name);
     // Forward.
     for (const b of this.blocks) {
@@ -265,7 +334,7 @@ export class Network {
         const R = n * dims.h * dims.w;
         const common = {
           x: b.pre.buffer, y: b.out.buffer, gamma: P(`${b.bn}.gamma`), beta: P(`${b.bn}.beta`),
-          runMean: P(`${b.bn}.running_mean`), runVar: P(`${b.bn}.running_var`), R, C: dims.o, relu: true, eps,
+          runMean: P(`${b.bn}.running_mean`), runVar: P(`${b.bn}.running_var`), R, C: dims.o, relu: true, eps, tune: bnTune,
         };
         const bnOp = prepareBatchNormTrain(ctx, { ...common, mean: this.saved(b.bn, 'mean', dims.o), invStd: this.saved(b.bn, 'invStd', dims.o), momentum, label: `${b.bn}.train` });
         bnTrain.push(bnOp);
@@ -287,7 +356,7 @@ export class Network {
         evalOps.push(d);
       }
     }
-    const lossArgs = { logits: this.logits.buffer, labels: this.labels.buffer, dlogits: this.dlogits.buffer, n, k: this.classes };
+    const lossArgs = { logits: this.logits.buffer, labels: this.labels.buffer, dlogits: this.dlogits.buffer, n, k: this.classes, reduceWg: lossReduceWg };
     const trainLoss = prepareSoftmaxCrossEntropy(ctx, { ...lossArgs, metrics: this.metrics.buffer, label: 'loss.train' });
     const evalLoss = prepareSoftmaxCrossEntropy(ctx, { ...lossArgs, metrics: this.evalMetrics.buffer, accumulate: true, label: 'loss.eval' });
     train.push(trainLoss);
@@ -323,7 +392,7 @@ export class Network {
           dy: g, x: b.pre.buffer, y: b.out.buffer, relu: true, gamma: P(`${b.bn}.gamma`),
           mean: this.saved(b.bn, 'mean', dims.o), invStd: this.saved(b.bn, 'invStd', dims.o), dx: dpre,
           dgamma: this.grads.get(`${b.bn}.gamma`)!.buffer, dbeta: this.grads.get(`${b.bn}.beta`)!.buffer,
-          R: n * dims.h * dims.w, C: dims.o, label: `${b.bn}.backward`,
+          R: n * dims.h * dims.w, C: dims.o, tune: bnTune, label: `${b.bn}.backward`,
         }));
         const kernels = this.convKernels(b.spec.name);
         train.push(prepareConv2dBackwardWeight(ctx, {

@@ -67,6 +67,8 @@ export interface SparsityRuntime {
   maskBuffers(): { layer: string; buffer: GPUBuffer; length: number }[];
   /** Replace the masks with given ones (logical OHWI) and write W⊙m for the given weights (replay checks, checkpoints). */
   loadMasks?(masks: Record<string, ArrayLike<number>>, weights: Record<string, ArrayLike<number>>): void;
+  /** Invocations per mask-selection workgroup (the autotuner's choice for the device); state carries over. */
+  setSelectWg(selectWg: number): void;
   destroy(): void;
 }
 
@@ -77,5 +79,6 @@ export const denseRuntime = (config: SparsityConfig = DEFAULT_SPARSITY): Sparsit
   encodeGradAdjust: () => {},
   readMasks: async () => ({}),
   maskBuffers: () => [],
+  setSelectWg: () => {},
   destroy: () => {},
 });

@@ -19,8 +19,11 @@ interface LayerOps {
   grad: Dispatch;
 }
 
-/** `sparseLayers`: the layers N:M applies to, each with its own effective-weight buffer. */
-export function createSparsityRuntime(ctx: GpuContext, sparseLayers: SparseLayer[], config: SparsityConfig): SparsityRuntime {
+/**
+ * `sparseLayers`: the layers N:M applies to, each with its own effective-weight buffer.
+ * `selectWg`: invocations per mask-selection workgroup (default: by the adapter, device-shape.ts).
+ */
+export function createSparsityRuntime(ctx: GpuContext, sparseLayers: SparseLayer[], config: SparsityConfig, selectWg?: number): SparsityRuntime {
   if (config.method === 'dense') return denseRuntime(config);
   const { method, N, M } = config;
   if (!(Number.isInteger(N) && Number.isInteger(M) && N >= 1 && N < M)) throw new Error(`N:M must satisfy 1 ≤ N < M (got ${N}:${M})`);
@@ -30,7 +33,7 @@ export function createSparsityRuntime(ctx: GpuContext, sparseLayers: SparseLayer
       const mask = GpuTensor.empty(ctx, layer.shape, `${layer.name}.mask`);
       const args = {
         w: layer.weight, mask: mask.buffer, eff: layer.effective, shape: layer.shape, N, M,
-        order: config.order, axis: config.axis, label: `${layer.name}.mask`,
+        order: config.order, axis: config.axis, selectWg, label: `${layer.name}.mask`,
       };
       const op = method === 'maxq' ? prepareMaxqMask(ctx, { ...args, tau: config.tau }) : prepareNmMask(ctx, args);
       const grad = prepareSparseGrad(ctx, { method, grad: layer.grad, w: layer.weight, mask: mask.buffer, n: size, lambdaW: config.lambdaW, label: `${layer.name}.sparse_grad` });
@@ -79,6 +82,9 @@ export function createSparsityRuntime(ctx: GpuContext, sparseLayers: SparseLayer
         const eff = Float32Array.from({ length: m.length }, (_, i) => Math.fround(w[i]) * m[i]);
         ctx.device.queue.writeBuffer(l.layer.effective, 0, eff);
       }
+    },
+    setSelectWg(wg) {
+      for (const l of layers) l.op.setSelectWg(wg);
     },
     destroy() {
       for (const l of layers) {

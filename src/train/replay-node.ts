@@ -3,6 +3,7 @@
 import type { GpuContext } from '../gpu/device';
 import { readBuffer } from '../gpu/tensor';
 import type { ConvKernels } from '../kernels/configs';
+import { coopShape, type CoopWidth } from '../kernels/device-shape';
 import { Network } from '../nn/network';
 import { modelSpec } from '../nn/spec';
 import { decodeLossMetrics } from '../kernels/loss';
@@ -64,8 +65,14 @@ export function sparsityConfigOf(trace: Trace): SparsityConfig {
   };
 }
 
-/** kernels: conv kernels forced for every layer (default: the fixed configuration). */
-export async function replayTrace(ctx: GpuContext, jsonPath: string, opts: { kernels?: Partial<ConvKernels> } = {}): Promise<ReplayResult> {
+/**
+ * kernels: conv kernels forced for every layer (default: the fixed configuration); reductions:
+ * the cooperating kernels' width (mask selections, BN, loss; default: by the adapter), as the
+ * autotuner may choose it.
+ */
+export async function replayTrace(
+  ctx: GpuContext, jsonPath: string, opts: { kernels?: Partial<ConvKernels>; reductions?: CoopWidth } = {},
+): Promise<ReplayResult> {
   const trace = loadTrace(jsonPath);
   const m = trace.manifest;
   const spec = modelSpec(m.model.name as 'tiny' | 'reference');
@@ -80,7 +87,8 @@ export async function replayTrace(ctx: GpuContext, jsonPath: string, opts: { ker
     kernels: opts.kernels,
   });
   const config = sparsityConfigOf(trace);
-  const sparsity = createSparsityRuntime(ctx, net.nmLayers, config);
+  if (opts.reductions !== undefined) net.setCooperativeWidth(opts.reductions);
+  const sparsity = createSparsityRuntime(ctx, net.nmLayers, config, opts.reductions === undefined ? undefined : coopShape(ctx, opts.reductions).selectWg);
   const sgd: SgdHyper = { lr: m.optimizer.lr, momentum: m.optimizer.momentum, nesterov: m.optimizer.nesterov, weightDecay: m.optimizer.weight_decay };
   const checks: Check[] = [];
   const check = (id: string, what: string, value: number, tolerance: number, exact = false) =>

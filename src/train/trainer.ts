@@ -30,6 +30,7 @@ import type { Adjustment, AppliedAdjustment, EpochMetrics, MaskSnapshot, StepMet
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { exportModel } from '../nn/export';
 import { tuneNetwork, untunedReport, type KernelMode, type KernelReport } from '../nn/autotune';
+import { coopShape } from '../kernels/device-shape';
 import type { TuningStore } from '../kernels/autotune';
 import { checkRunLimits } from './run-limits';
 import { estimateWork, layerWork, SubmissionSizer, submitSplit, type WorkItem } from './submission';
@@ -295,7 +296,7 @@ export class Trainer {
     this.config = { ...this.config, lr: a.lr ?? this.config.lr, sparsity: { ...sp, N, M } };
     if (N !== sp.N || M !== sp.M) {
       this.sparsity.destroy();
-      this.sparsity = this.ctx.errors.scoped(`changing the pattern to ${N}:${M}`, () => createSparsityRuntime(this.ctx, this.net.nmLayers, this.config.sparsity));
+      this.sparsity = this.ctx.errors.scoped(`changing the pattern to ${N}:${M}`, () => createSparsityRuntime(this.ctx, this.net.nmLayers, this.config.sparsity, this.selectWg()));
       this.sparsity.setEpoch(epoch);
     }
     this.hooks.onAdjust?.({ ...a, step: epoch * this.stepsPerEpoch + s, epoch, stepsPerEpoch: this.stepsPerEpoch });
@@ -343,6 +344,12 @@ export class Trainer {
     return { lr: learningRate(c.lr, epoch, c.epochs, c.warmupEpochs), momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay };
   }
 
+  /** The mask selections' workgroup size the autotuner chose with the reductions (undefined: the ops' default). */
+  private selectWg(): number | undefined {
+    const w = this.net.cooperativeWidth;
+    return w === undefined ? undefined : coopShape(this.ctx, w).selectWg;
+  }
+
   /** Operations with their work estimates, for submissions sized below the watchdog budget. */
   private work(n: number, ops: Encodable[]): WorkItem[] {
     let table = this.workTables.get(n);
@@ -360,6 +367,8 @@ export class Trainer {
       const { mode = 'fixed', store } = this.options.kernels ?? {};
       const b = this.config.batch;
       this.kernels = mode === 'tuned' ? await tuneNetwork(this.net, b, { store, scope: `${this.config.model} model` }) : untunedReport(this.net, b);
+      const selectWg = this.selectWg();
+      if (selectWg !== undefined) this.sparsity.setSelectWg(selectWg);
       this.hooks.onKernels?.(this.kernels);
     }
     // Every batch size the run uses, built (and each kernel checked against the limits) before the first step.

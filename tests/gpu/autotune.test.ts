@@ -12,6 +12,7 @@ import { CANDIDATES, KERNEL_SETS, kernelName, type MatmulKernel } from '../../sr
 import { Network } from '../../src/nn/network';
 import { modelSpec } from '../../src/nn/spec';
 import { describeKernels, tuneNetwork, untunedReport } from '../../src/nn/autotune';
+import { coopName } from '../../src/kernels/device-shape';
 
 const gpu = useGpu();
 
@@ -101,12 +102,17 @@ describe('autotune', () => {
       const r = await tuneNetwork(net, 3, { budgetMs: 60_000, maxRounds: 1 });
       expect(r.mode).toBe('tuned');
       expect(r.untimed).toBe(0);
-      // conv1 has no input gradient: 5 forward, 4 input-gradient and 5 weight-gradient tasks.
-      expect(Object.keys(r.measured)).toHaveLength(14);
+      // conv1 has no input gradient: 5 forward, 4 input-gradient and 5 weight-gradient tasks, and
+      // the reductions' width, timed with GPU-shaped workgroups and one SIMD group of 8 and 4.
+      expect(Object.keys(r.measured)).toHaveLength(15);
+      const widths = Object.entries(r.measured).find(([k]) => k.startsWith('reductions n3'));
+      expect(Object.keys(widths?.[1] ?? {}).sort()).toEqual([coopName(null), coopName(4), coopName(8)].sort());
       for (const f of r.families) {
         for (const c of f.choices) for (const layer of c.layers) expect(kernelName(net.convKernels(layer)[f.family])).toBe(c.kernel);
       }
-      expect(describeKernels(r).families).toHaveLength(3);
+      expect(net.cooperativeWidth).toBe(r.reductions.width);
+      expect(r.reductions.name).toBe(coopName(r.reductions.width));
+      expect(describeKernels(r).families).toHaveLength(4);
       expect(describeKernels(r).cost).toMatch(/tuned for batch 3/);
     } finally {
       net.destroy();

@@ -109,7 +109,7 @@ describe('maxq_mask', () => {
     }
   });
 
-  it('repeated updates while the weights move (warm-started selections), jump and change nDense', async () => {
+  it('repeated updates while the weights move (warm-started selections), jump, change nDense and the selection workgroup size', async () => {
     // Each update starts its selections from the last one's thresholds: small moves hit the
     // bracket, a jump or a new nDense falls back to the full selection; every update is exact.
     const ctx = gpu();
@@ -129,6 +129,8 @@ describe('maxq_mask', () => {
         else for (let i = 0; i < w.length; i++) w[i] *= 1 + 0.004 * (rng() - 0.5);
         tw.write(w);
         op.setDenseCount(nDense);
+        // The autotuner may change the selections' workgroup size between updates; the state carries over.
+        if (step === 6) op.setSelectWg(3);
         submit(ctx, [op]);
         expectMatches({ mask: await tm.read(), eff: await te.read() }, maxqMaskRef(w, sh, 2, 4, nDense, 'ascending', TAU), w, `${kind} step ${step}`);
       }
