@@ -30,7 +30,7 @@ import {
   type MatmulCase,
   type SparseMatmulCase,
 } from './defs';
-import { BUDGET_MS, MAX_RUNS } from './timing';
+import { BUDGET_MS, median, SIDE_ROUNDS } from './timing';
 import { prepareMaskUpdate, prepareTrainStep } from './train';
 
 export type KernelChoice = 'tuned' | 'fixed';
@@ -253,7 +253,7 @@ export type SideRun = OursRun & { cpuMs?: number };
  * Our side of `c` with the tuned kernels and with the fixed configuration, and where the case's
  * baseline is ours too (the dense kernel against the packed model's choice, a dense step against
  * the mask update), that baseline: timed alternately (tuned, fixed, baseline, tuned, …) so every
- * side sees the same load on a shared machine; medians as timeRuns. Where the runtime reports
+ * side sees the same load on a shared machine; medians of SIDE_ROUNDS rounds. Where the runtime reports
  * process CPU time, each run's CPU time too: on a CPU emulation of a GPU (in-process), the work
  * itself, which other jobs on a busy machine disturb far less than wall time.
  */
@@ -284,8 +284,7 @@ export async function runSides(ctx: GpuContext, c: BenchCase): Promise<{ tuned: 
         if (typeof own !== 'number' && c0 !== null && c1 !== null) cpu[i].push(c1 - c0);
         total += ms;
       }
-    } while (times[0].length < MAX_RUNS && total < BUDGET_MS * (sides.length / 2));
-    const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
+    } while (times[0].length < SIDE_ROUNDS.min || (times[0].length < SIDE_ROUNDS.max && total < BUDGET_MS * sides.length));
     const run = (i: number): SideRun => ({
       ms: median(times[i]), runs: times[i].length, outputs: outputs[i], config: sides[i].config ?? 'no kernel variants', tuningMs: sides[i].tuningMs ?? 0,
       cpuMs: cpu[i].length ? median(cpu[i]) : undefined,

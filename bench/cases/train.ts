@@ -93,16 +93,24 @@ const MASK_WARM_STEPS = 3;
  * submission, so no submission round trip belongs to it), else wall time until the queue is idle.
  */
 export async function prepareMaskUpdate(ctx: GpuContext, batch: number, kernels: KernelChoice): Promise<Prepared> {
-  const { net, sparsity } = build(ctx, 'maxq', batch);
-  // Tuned: the selections' workgroup size the trainer would take from tuning this network here.
+  // Tuned: the selections' workgroup size the trainer would take from tuning this network, found
+  // on a network of its own, so that the steps between updates run the same kernels (and move the
+  // weights the same way) for the tuned and the fixed update: only the update differs.
   let width = emulatorSimdWidth(ctx);
   let tuningMs = 0;
   if (kernels === 'tuned') {
-    const r = await tuneNetwork(net, batch);
-    width = r.reductions.width;
-    tuningMs = r.tuningMs;
-    sparsity.setSelectWg(coopShape(ctx, width).selectWg);
+    const probe = build(ctx, 'maxq', batch);
+    try {
+      const r = await tuneNetwork(probe.net, batch);
+      width = r.reductions.width;
+      tuningMs = r.tuningMs;
+    } finally {
+      probe.sparsity.destroy();
+      probe.net.destroy();
+    }
   }
+  const { net, sparsity } = build(ctx, 'maxq', batch);
+  sparsity.setSelectWg(coopShape(ctx, width).selectWg);
   const { x, labels } = trainInputs(batch);
   net.input.write(resizeLastAxis(x, 3, 4));
   net.labels.writeU32(labels);

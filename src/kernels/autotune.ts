@@ -8,7 +8,8 @@
 // Cost, bounded (TuneOptions.budgetMs/budgetSteps): candidates are built and run once rank by
 // rank (every task's default, then every task's second candidate, …) while within the budget,
 // then timed in rounds — one of every candidate still in the race, up to four more of the close
-// ones while within the budget (each candidate's best round counts). Each round is one submission
+// ones while within the budget, and a second for the ones within 3× the margin of each other
+// even past it (each candidate's best round counts). Each round is one submission
 // with one timestamped pass per candidate, repeated until a pass takes ≥ 1 ms, so on a GPU
 // (microsecond kernels) tuning a model costs a few hundred ms plus compiling; on a CPU emulation
 // the budget (a few training steps' time) decides how many candidates get compared, and the
@@ -279,7 +280,14 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
         const best = bestOf((i) => i.best);
         timed = items.filter((it) => it.best <= PRUNE * best[it.task]);
         const roundMs = timed.reduce((s, it) => s + it.best * reps(it), 0);
-        if (elapsed() + roundMs > budget) break;
+        if (elapsed() + roundMs > budget) {
+          // Past the budget after one round, the candidates too close to call get a second one
+          // anyway: one sample each lets a single hiccup of a busy machine decide.
+          if (rounds > 1) break;
+          const close = items.filter((it) => it.best <= (1 + 3 * margin) * best[it.task]);
+          timed = close.filter((it) => close.some((o) => o !== it && o.task === it.task));
+          if (timed.length === 0) break;
+        }
       }
       const n = timed.map(reps);
       const cpu = cpuDevice ? await cpuTimePasses(ctx, timed.map((i) => i.work), n) : null;
