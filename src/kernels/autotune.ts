@@ -9,7 +9,9 @@
 // rank (every task's default, then every task's second candidate, …) while within the budget,
 // then timed in rounds — one of every candidate still in the race, up to four more of the close
 // ones while within the budget, and a second for the ones within 3× the margin of each other
-// even past it (each candidate's best round counts). Each round is one submission
+// even past it; a candidate that would replace the default is confirmed by one more round of
+// both unless each has three samples (each candidate's best sample counts; a warm run timed by
+// GPU timestamps is one). Each round is one submission
 // with one timestamped pass per candidate, repeated until a pass takes ≥ 1 ms, so on a GPU
 // (microsecond kernels) tuning a model costs a few hundred ms plus compiling; on a CPU emulation
 // the budget (a few training steps' time) decides how many candidates get compared, and the
@@ -121,6 +123,8 @@ const FIRST_USE_MS = 300;
 /** A device whose defaults take ≥ this wall time with ≥ this share of it as our CPU time is this CPU. */
 const CPU_DEVICE_MIN_MS = 20;
 const CPU_DEVICE_SHARE = 0.2;
+/** Samples of both the default and its replacement before the replacement is trusted. */
+const CONFIRM_SAMPLES = 3;
 /** Timed by wall clock, a task is compared only if its default takes this many queue round trips. */
 const WALL_MIN_ROUND_TRIPS = 4;
 
@@ -196,6 +200,8 @@ interface Item {
   /** First run: includes first-use costs (some implementations compile at the first dispatch). */
   warm: number;
   best: number;
+  /** Measurements behind `best` (the warm run counts where it used the rounds' clock). */
+  samples: number;
 }
 
 /** Build one candidate; null (with the reason in `failed`) when the device rejects it. */
@@ -236,6 +242,7 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
     // only tasks whose default takes several round trips can be compared; the rest keep it.
     let roundTrip = 0;
     const measurable = tasks.map(() => true);
+    let warmByTimestamps = true;
     for (let rank = 0; rank < ranks; rank++) {
       const todo = tasks.map((t, ti) => ({ t, ti })).filter(({ t, ti }) => rank < t.candidates.length && (rank === 0 || measurable[ti]));
       untimed += tasks.filter((t, ti) => rank > 0 && rank < t.candidates.length && !measurable[ti]).length;
@@ -246,12 +253,13 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
       const built: Item[] = [];
       for (const { t, ti } of todo) {
         const work = await build(ctx, t, rank, failed);
-        if (work) built.push({ task: ti, cand: rank, work, warm: Infinity, best: Infinity });
+        if (work) built.push({ task: ti, cand: rank, work, warm: Infinity, best: Infinity, samples: 0 });
       }
       const c0 = processCpuMs();
       const w0 = performance.now();
       const warm = await timePasses(ctx, built.map((i) => i.work), built.map(() => 1), opts.clock !== 'wall');
       built.forEach((it, k) => (it.warm = warm.ms[k]));
+      warmByTimestamps &&= warm.source === 'timestamp';
       items.push(...built);
       if (rank === 0) {
         budget = Math.max(budget, (opts.budgetSteps ?? 4) * warm.ms.reduce((a, b) => a + b, 0));
@@ -273,8 +281,26 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
     const bestOf = (f: (i: Item) => number) => tasks.map((_, ti) => Math.min(...items.filter((i) => i.task === ti).map(f)));
     const warmBest = bestOf((i) => i.warm);
     let timed = items.filter((it) => it.warm <= PRUNE * warmBest[it.task] || it.warm - warmBest[it.task] < FIRST_USE_MS);
+    // A warm run timed by GPU timestamps is a sample like the rounds' (a first use only adds
+    // time, and the best sample counts).
+    if (warmByTimestamps && !cpuDevice) {
+      for (const it of items) {
+        it.best = it.warm;
+        it.samples = 1;
+      }
+    }
     let rounds = 0;
     let source: TuneReport['source'] = 'none';
+    const round = async (list: Item[]) => {
+      const n = list.map(reps);
+      const cpu = cpuDevice ? await cpuTimePasses(ctx, list.map((i) => i.work), n) : null;
+      const r = cpu ? { ms: cpu, source: 'cpu' as const } : await timePasses(ctx, list.map((i) => i.work), n, opts.clock !== 'wall');
+      list.forEach((it, k) => {
+        it.best = Math.min(it.best, r.source === 'wall' ? Math.max(1e-3, r.ms[k] - roundTrip / n[k]) : r.ms[k]);
+        it.samples++;
+      });
+      source = r.source;
+    };
     while (rounds < (opts.maxRounds ?? MAX_ROUNDS)) {
       if (rounds > 0) {
         const best = bestOf((i) => i.best);
@@ -289,21 +315,28 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
           if (timed.length === 0) break;
         }
       }
-      const n = timed.map(reps);
-      const cpu = cpuDevice ? await cpuTimePasses(ctx, timed.map((i) => i.work), n) : null;
-      const r = cpu ? { ms: cpu, source: 'cpu' as const } : await timePasses(ctx, timed.map((i) => i.work), n, opts.clock !== 'wall');
-      timed.forEach((it, k) => (it.best = Math.min(it.best, r.source === 'wall' ? Math.max(1e-3, r.ms[k] - roundTrip / n[k]) : r.ms[k])));
-      source = r.source;
+      await round(timed);
       rounds++;
     }
-    const results = tasks.map((task, ti): TuneResult => {
+    // Per task: the default, and the candidate that replaces it (faster by the margin) or itself.
+    const decide = () => tasks.map((_, ti) => {
       const mine = items.filter((i) => i.task === ti);
-      const ms: Record<string, number> = {};
-      for (const it of mine) ms[task.candidates[it.cand].name] = Number.isFinite(it.best) ? it.best : it.warm;
       const def = mine.find((i) => i.cand === 0) as Item;
       const best = mine.reduce((a, b) => (b.best < a.best ? b : a), def);
-      const chosen = best !== def && best.best < def.best * (1 - margin) ? best.cand : 0;
-      return { key: task.key, chosen, name: task.candidates[chosen].name, ms };
+      return { mine, def, pick: best !== def && best.best < def.best * (1 - margin) ? best : def };
+    });
+    // A replacement must survive more than a sample or two of either side (a busy machine's
+    // hiccups, up to 2× in Firefox on llvmpipe): one more round of both, past the budget if need be.
+    const doubtful = decide().filter((d) => d.pick !== d.def && Math.min(d.def.samples, d.pick.samples) < CONFIRM_SAMPLES);
+    if (doubtful.length) {
+      await round(doubtful.flatMap((d) => [d.def, d.pick]));
+      rounds++;
+    }
+    const results = decide().map(({ mine, pick }, ti): TuneResult => {
+      const task = tasks[ti];
+      const ms: Record<string, number> = {};
+      for (const it of mine) ms[task.candidates[it.cand].name] = Number.isFinite(it.best) ? it.best : it.warm;
+      return { key: task.key, chosen: pick.cand, name: task.candidates[pick.cand].name, ms };
     });
     return { results, ms: elapsed(), cached: false, source, rounds, storedIn: '', failed, untimed, budgetMs: budget };
   } finally {
