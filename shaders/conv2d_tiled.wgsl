@@ -6,16 +6,9 @@
 //   backward_weight: dW[o, kc]     = Σ_p dY[p, o] · X̂[p, kc]           kc = (ky, kx, c), split-K
 //                    over output pixels p: split s writes its own partial dW when splits > 1 and
 //                    conv2d.wgsl's reduce_splits adds them (+ dw when accumulate).
-// Tiling: a workgroup owns a BM × BN tile of the output (BM, BN ∈ {32, 64}; WG = BM·BN/16
-// invocations, set by the host) and walks the reduction 16 scalars at a time (BK = 4 vec4
-// slices): every invocation loads 1–2 vec4 of each operand into workgroup memory, barrier, then
-// 4×4 outputs × 16 multiply-adds from workgroup memory, barrier. Invocation t owns rows
-// tm + i·BM/4 (i = 0..3) and the 4 adjacent columns 4·tn … 4·tn+3 (tn = t % (BN/4)), so its
-// stores are whole vec4s, and neighbouring invocations read neighbouring vec4s of workgroup
-// memory: As is [kk][row] with rows BM + 2 vec4 apart, Bs is [kk][slot] with column n at slot
-// (n % 4)·(BN/4 + 2) + n / 4 and rows BN + 10 apart. The padding spreads the loaders' writes
-// over the banks too: 8 neighbouring invocations write 8 distinct 16-byte bank groups (at most
-// 2 share one in the forward's weight loads).
+// Tiling (shaders/tile_gemm.wgsl, prepended by the wrapper): a workgroup owns a BM × BN tile of
+// the output and walks the reduction 16 scalars at a time through workgroup memory; each
+// invocation keeps a 4×4 register tile.
 // Global loads are coalesced: neighbouring invocations read neighbouring addresses (along K
 // for X̂ and W in the forward, along C or O for the gradients).
 // Dispatch: one workgroup per output tile (column tile fastest) and, for backward_weight, per
@@ -23,14 +16,7 @@
 // the stride in the input gradient are by a constant.
 // Buffers as conv2d.wgsl: in0 = x (forward, weight grad) or dy (input grad); in1 = w (forward,
 // input grad) or dy (weight grad); out = y, dx or dw (or the split partials).
-override WG: u32 = 256u;
-override BM: u32 = 64u;
-override BN: u32 = 64u;
 override STRIDE: u32 = 1u;
-const BK: u32 = 4u;
-// Workgroup-memory padding (vec4s): A rows, and each quarter of a B row.
-const AP: u32 = 2u;
-const QP: u32 = 2u;
 
 struct Params {
   N: u32, H: u32, W: u32, C: u32,
@@ -45,37 +31,6 @@ struct Params {
 @group(0) @binding(1) var<storage, read> in1f: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
-
-// The largest tiles, padded: 4 × (64 + 2) and 4 × (64 + 10) vec4s, 8.9 KiB in all.
-var<workgroup> As: array<vec4<f32>, 264>;
-var<workgroup> Bs: array<vec4<f32>, 296>;
-
-// Row strides of As and Bs (vec4s).
-fn aRow() -> u32 { return BM + AP; }
-fn bRow() -> u32 { return BN + 4u * QP + 2u; }
-
-// Workgroup memory slot of tile column n within its Bs row (see the header).
-fn slot(n: u32) -> u32 {
-  return (n % 4u) * (BN / 4u + QP) + n / 4u;
-}
-
-// Accumulate one staged BK slice: acc[i] += (dot(B[col j], A[row i]))_j for the 4 rows and
-// 4 columns of invocation (tm, tn).
-fn mac(tm: u32, tn: u32, acc0: mat4x4<f32>) -> mat4x4<f32> {
-  var acc = acc0;
-  let q = BN / 4u + QP;
-  let r = BM / 4u;
-  for (var kk = 0u; kk < BK; kk++) {
-    let b = kk * bRow() + tn;
-    let w = transpose(mat4x4<f32>(Bs[b], Bs[b + q], Bs[b + 2u * q], Bs[b + 3u * q]));
-    let a = kk * aRow() + tm;
-    acc[0] += w * As[a];
-    acc[1] += w * As[a + r];
-    acc[2] += w * As[a + 2u * r];
-    acc[3] += w * As[a + 3u * r];
-  }
-  return acc;
-}
 
 // Tile coordinates of this workgroup: (row tile, column tile, split).
 fn tileOf(wid: vec3<u32>, nwg: vec3<u32>) -> vec3<u32> {
@@ -114,12 +69,12 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let kv = p.KH * p.KW * (p.C / 4u);
   let m0 = tile.x * BM;
   let n0 = tile.y * BN;
-  // Loads: A element e = (row e / 4, slice e % 4), B element e = (filter e / 4, slice e % 4);
-  // WG = BM·BN/16, so each invocation loads 64/BN (A) and 64/BM (B) of them, 1 or 2.
-  let ea0 = t;
-  let ea1 = t + WG;
-  let la = (BM * BK) / WG;
-  let lb = (BN * BK) / WG;
+  // Loads: A element e = (row e / 4, slice e % 4), B element e = (filter e / 4, slice e % 4).
+  let th = tile_thread(t);
+  let ea0 = th.ea0;
+  let ea1 = th.ea1;
+  let la = th.la;
+  let lb = th.lb;
   // Output pixel of each A load (0xffffffff past the end), decoded once.
   var ma0 = 0xffffffffu;
   var ma1 = 0xffffffffu;
@@ -133,8 +88,6 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
   let x01 = i32(q1.z * STRIDE) - i32(p.pad);
   let fb0 = n0 + ea0 / 4u;
   let fb1 = n0 + ea1 / 4u;
-  let tn = t % (BN / 4u);
-  let tm = t / (BN / 4u);
   var acc = mat4x4<f32>();
   for (var k0 = 0u; k0 < kv; k0 += BK) {
     As[(ea0 % 4u) * aRow() + ea0 / 4u] = loadX(ma0, q0.x * p.H, y00, x00, k0 + ea0 % 4u, kv);
@@ -148,15 +101,20 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
       Bs[(ea1 % 4u) * bRow() + slot(ea1 / 4u)] = select(vec4<f32>(0.0), in1[select(0u, fb1 * kv + kb1, okb1)], okb1);
     }
     workgroupBarrier();
-    acc = mac(tm, tn, acc);
+    acc = mac(th.tm, th.tn, acc);
     workgroupBarrier();
   }
-  let o4 = n0 / 4u + tn;
-  let o4n = p.O / 4u;
-  if (o4 >= o4n) { return; }
+  store_rows(acc, th, m0, n0, npix, p.O / 4u);
+}
+
+// The tile's rows of an [rows, n4] vec4 output (forward: pixels × filters; input gradient:
+// pixels × channels).
+fn store_rows(acc: mat4x4<f32>, th: TileThread, m0: u32, n0: u32, rows: u32, n4: u32) {
+  let col = n0 / 4u + th.tn;
+  if (col >= n4) { return; }
   for (var i = 0u; i < 4u; i++) {
-    let m = m0 + tm + i * (BM / 4u);
-    if (m < npix) { out[m * o4n + o4] = acc[i]; }
+    let m = m0 + th.tm + i * (BM / 4u);
+    if (m < rows) { out[m * n4 + col] = acc[i]; }
   }
 }
 
@@ -199,16 +157,15 @@ fn backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
   let n0 = tile.y * BN;
   // A element e = (row e / 4, slice e % 4); B element e = (channel e % BN, slice e / BN), so
   // neighbouring invocations read neighbouring channels of W.
-  let ea0 = t;
-  let ea1 = t + WG;
-  let la = (BM * BK) / WG;
-  let lb = (BN * BK) / WG;
+  let th = tile_thread(t);
+  let ea0 = th.ea0;
+  let ea1 = th.ea1;
+  let la = th.la;
+  let lb = th.lb;
   let ok0 = m0 + ea0 / 4u < npix;
   let ok1 = la > 1u && m0 + ea1 / 4u < npix;
   let q0 = pixel(min(m0 + ea0 / 4u, npix - 1u), p.H, p.W);
   let q1 = pixel(min(m0 + ea1 / 4u, npix - 1u), p.H, p.W);
-  let tn = t % (BN / 4u);
-  let tm = t / (BN / 4u);
   var acc = mat4x4<f32>();
   for (var k0 = 0u; k0 < kv; k0 += BK) {
     As[(ea0 % 4u) * aRow() + ea0 / 4u] = loadDy(ok0, q0, q0.x * p.OH, k0 + ea0 % 4u, kv);
@@ -216,16 +173,10 @@ fn backward_input(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups
     Bs[(ea0 / BN) * bRow() + slot(ea0 % BN)] = loadWt(n0 + ea0 % BN, k0 + ea0 / BN, kv);
     if (lb > 1u) { Bs[(ea1 / BN) * bRow() + slot(ea1 % BN)] = loadWt(n0 + ea1 % BN, k0 + ea1 / BN, kv); }
     workgroupBarrier();
-    acc = mac(tm, tn, acc);
+    acc = mac(th.tm, th.tn, acc);
     workgroupBarrier();
   }
-  let c4 = n0 / 4u + tn;
-  let c4n = p.C / 4u;
-  if (c4 >= c4n) { return; }
-  for (var i = 0u; i < 4u; i++) {
-    let m = m0 + tm + i * (BM / 4u);
-    if (m < npix) { out[m * c4n + c4] = acc[i]; }
-  }
+  store_rows(acc, th, m0, n0, npix, p.C / 4u);
 }
 
 // ---- weight gradient, split-K over output pixels ------------------------------------------------
@@ -244,10 +195,11 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   // A element e = (output channel e % BM, slice e / BM): 4 pixels of dY; B element e = (column
   // e % BN, slice e / BN): 4 pixels of X̂ at one (ky, kx, c). Neighbouring invocations read
   // neighbouring channels in both.
-  let ea0 = t;
-  let ea1 = t + WG;
-  let la = (BM * BK) / WG;
-  let lb = (BN * BK) / WG;
+  let th = tile_thread(t);
+  let ea0 = th.ea0;
+  let ea1 = th.ea1;
+  let la = th.la;
+  let lb = th.lb;
   let oA0 = m0 + ea0 % BM;
   let oA1 = m0 + ea1 % BM;
   // (ky, kx, c) of each B column, decoded once; iy = oy·s − pad + ky.
@@ -257,8 +209,6 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
   let tap1 = col1 / p.C;
   let dy0 = vec3<i32>(i32(tap0 / p.KW) - i32(p.pad), i32(tap0 % p.KW) - i32(p.pad), i32(col0 % p.C));
   let dy1 = vec3<i32>(i32(tap1 / p.KW) - i32(p.pad), i32(tap1 % p.KW) - i32(p.pad), i32(col1 % p.C));
-  let tn = t % (BN / 4u);
-  let tm = t / (BN / 4u);
   var acc = mat4x4<f32>();
   for (var q0 = pa; q0 < pe; q0 += 4u * BK) {
     let sa0 = q0 + 4u * (ea0 / BM);
@@ -274,16 +224,16 @@ fn backward_weight(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
       Bs[(ea1 / BN) * bRow() + slot(ea1 % BN)] = loadX4(col1 < kc, dy1, sb1, pe);
     }
     workgroupBarrier();
-    acc = mac(tm, tn, acc);
+    acc = mac(th.tm, th.tn, acc);
     workgroupBarrier();
   }
   // dw[o, kc] in vec4 units; split s writes its own copy when splits > 1.
-  let k4 = n0 / 4u + tn;
+  let k4 = n0 / 4u + th.tn;
   let k4n = kc / 4u;
   if (k4 >= k4n) { return; }
   let base = tile.z * p.O * k4n;
   for (var i = 0u; i < 4u; i++) {
-    let o = m0 + tm + i * (BM / 4u);
+    let o = m0 + th.tm + i * (BM / 4u);
     if (o < p.O) {
       let j = base + o * k4n + k4;
       out[j] = select(acc[i], out[j] + acc[i], p.accumulate != 0u && p.splits == 1u);

@@ -1,34 +1,17 @@
 // matmul_tiled: C[M,N] = A[M,K]·B[K,N] (+ C when accumulate), f32, no transposes, K % 4 == 0 and
 // N % 4 == 0 (as matmul_fast.wgsl; the wrapper falls back to matmul.wgsl otherwise). Shaped for
-// GPUs: a workgroup of WG = BM·BN/16 invocations (BM, BN ∈ {32, 64}) owns a BM × BN tile of C and
-// walks K 16 at a time (BK = 4 vec4 slices) through workgroup memory; each invocation keeps a
-// 4×4 register tile: rows tm + i·BM/4 (i = 0..3), columns 4·tn … 4·tn+3 (tn = t % (BN/4)).
+// GPUs through the workgroup-memory tile of shaders/tile_gemm.wgsl (prepended by the wrapper): a
+// workgroup owns a BM × BN tile of C and walks K 16 at a time; each invocation keeps a 4×4
+// register tile.
 // Layout: row-major; A read as vec4 along K (neighbouring invocations read neighbouring vec4s of
 //   a row), B as scalars along N (neighbouring invocations read neighbouring columns), C as vec4.
-// Workgroup memory: As [kk][row], Bs [kk][slot], column n at slot (n % 4)·(BN/4 + 2) + n / 4, so
-//   the invocations of a row of the tile read consecutive vec4s, and the rows (BM + 2 and BN + 8
-//   vec4s apart) and quarters are padded so the loaders' writes spread over the banks too.
 // Dispatch: one workgroup per tile of C, column tile fastest; linear workgroup id over (x, y).
-override WG: u32 = 256u;
-override BM: u32 = 64u;
-override BN: u32 = 64u;
-const BK: u32 = 4u;
-const AP: u32 = 2u;
-const QP: u32 = 2u;
-
 struct Params { M: u32, N: u32, K: u32, accumulate: u32 }
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> p: Params;
-
-var<workgroup> As: array<vec4<f32>, 264>;
-var<workgroup> Bs: array<vec4<f32>, 288>;
-
-fn slot(n: u32) -> u32 {
-  return (n % 4u) * (BN / 4u + QP) + n / 4u;
-}
 
 // A[m, 4k .. 4k+3], zero past M or K.
 fn loadA(m: u32, k: u32) -> vec4<f32> {
@@ -55,49 +38,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let n0 = (id % tilesN) * BN;
   let k4 = p.K / 4u;
   // A element e = (row e / 4, slice e % 4); B element e = (column e % BN, slice e / BN).
-  let e0 = t;
-  let e1 = t + WG;
-  let la = (BM * BK) / WG;
-  let lb = (BN * BK) / WG;
-  let tn = t % (BN / 4u);
-  let tm = t / (BN / 4u);
-  let q = BN / 4u + QP;
-  let r = BM / 4u;
-  let ar = BM + AP;
-  let br = BN + 4u * QP;
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
+  let th = tile_thread(t);
+  let e0 = th.ea0;
+  let e1 = th.ea1;
+  var acc = mat4x4<f32>();
   for (var k0 = 0u; k0 < k4; k0 += BK) {
-    As[(e0 % 4u) * ar + e0 / 4u] = loadA(m0 + e0 / 4u, k0 + e0 % 4u);
-    if (la > 1u) { As[(e1 % 4u) * ar + e1 / 4u] = loadA(m0 + e1 / 4u, k0 + e1 % 4u); }
-    Bs[(e0 / BN) * br + slot(e0 % BN)] = loadB(n0 + e0 % BN, k0 + e0 / BN);
-    if (lb > 1u) { Bs[(e1 / BN) * br + slot(e1 % BN)] = loadB(n0 + e1 % BN, k0 + e1 / BN); }
+    As[(e0 % 4u) * aRow() + e0 / 4u] = loadA(m0 + e0 / 4u, k0 + e0 % 4u);
+    if (th.la > 1u) { As[(e1 % 4u) * aRow() + e1 / 4u] = loadA(m0 + e1 / 4u, k0 + e1 % 4u); }
+    Bs[(e0 / BN) * bRow() + slot(e0 % BN)] = loadB(n0 + e0 % BN, k0 + e0 / BN);
+    if (th.lb > 1u) { Bs[(e1 / BN) * bRow() + slot(e1 % BN)] = loadB(n0 + e1 % BN, k0 + e1 / BN); }
     workgroupBarrier();
-    for (var kk = 0u; kk < BK; kk++) {
-      let bi = kk * br + tn;
-      let w = transpose(mat4x4<f32>(Bs[bi], Bs[bi + q], Bs[bi + 2u * q], Bs[bi + 3u * q]));
-      let ai = kk * ar + tm;
-      acc0 += w * As[ai];
-      acc1 += w * As[ai + r];
-      acc2 += w * As[ai + 2u * r];
-      acc3 += w * As[ai + 3u * r];
-    }
+    acc = mac(th.tm, th.tn, acc);
     workgroupBarrier();
   }
   let n4 = p.N / 4u;
-  let col = n0 / 4u + tn;
+  let col = n0 / 4u + th.tn;
   if (col >= n4) { return; }
-  store(m0 + tm, n4, col, acc0);
-  store(m0 + tm + r, n4, col, acc1);
-  store(m0 + tm + 2u * r, n4, col, acc2);
-  store(m0 + tm + 3u * r, n4, col, acc3);
-}
-
-fn store(m: u32, n4: u32, col: u32, v: vec4<f32>) {
-  if (m < p.M) {
-    let i = m * n4 + col;
-    c[i] = select(v, c[i] + v, p.accumulate != 0u);
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + th.tm + i * (BM / 4u);
+    if (m < p.M) {
+      let j = m * n4 + col;
+      c[j] = select(acc[i], c[j] + acc[i], p.accumulate != 0u);
+    }
   }
 }

@@ -4,11 +4,15 @@
 // tiles); which one runs is a configs.ts kernel, chosen per device by the autotuner. NHWC
 // activations, OHWI weights, C and O multiples of 4.
 import code from '../../shaders/conv2d.wgsl?raw';
-import tiledCode from '../../shaders/conv2d_tiled.wgsl?raw';
+import tileGemm from '../../shaders/tile_gemm.wgsl?raw';
+import tiledBody from '../../shaders/conv2d_tiled.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch, Sequence, type Encodable } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { FIXED, tiledWorkgroup, type ConvInputKernel, type ConvKernel, type ConvWeightKernel, type TileSize } from './configs';
+
+/** conv2d_tiled.wgsl with the shared workgroup-memory tile it builds on. */
+const tiledCode = tileGemm + tiledBody;
 
 export interface ConvDims {
   n: number;

@@ -2,11 +2,15 @@
 import code from '../../shaders/matmul.wgsl?raw';
 import fastCode from '../../shaders/matmul_fast.wgsl?raw';
 import matvecCode from '../../shaders/matvec.wgsl?raw';
-import tiledCode from '../../shaders/matmul_tiled.wgsl?raw';
+import tileGemm from '../../shaders/tile_gemm.wgsl?raw';
+import tiledBody from '../../shaders/matmul_tiled.wgsl?raw';
 import type { GpuContext } from '../gpu/device';
 import { Dispatch } from '../gpu/dispatch';
 import { shapeError } from '../gpu/errors';
 import { FIXED, tiledWorkgroup, type MatmulKernel } from './configs';
+
+/** matmul_tiled.wgsl with the shared workgroup-memory tile it builds on. */
+const tiledCode = tileGemm + tiledBody;
 
 export interface MatmulArgs {
   a: GPUBuffer;
