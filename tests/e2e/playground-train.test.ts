@@ -62,7 +62,10 @@ describe('playground training', () => {
     expect(await page.getByTestId('kernel-cost').textContent()).toMatch(/tuned for batch 32 on this GPU in [\d.]+ (ms|s)|tuned earlier on this GPU/);
     await kernels.locator('summary').click();
     expect(await kernels.getByRole('list', { name: 'Chosen kernels per operation' }).locator('li').allTextContents())
-      .toEqual([expect.stringMatching(/^forward: /), expect.stringMatching(/^input gradient: /), expect.stringMatching(/^weight gradient: /)]);
+      .toEqual([
+        expect.stringMatching(/^forward: /), expect.stringMatching(/^input gradient: /), expect.stringMatching(/^weight gradient: /),
+        expect.stringMatching(/^reductions \(mask selection, BN, loss\): (one SIMD group of \d+|GPU-shaped)/),
+      ]);
     for (const id of ['accuracy', 'sparsity', 'magnitudes', 'per-class', 'confusion']) {
       expect(await page.getByTestId(`empty-${id}`).count(), id).toBe(0);
     }

@@ -1,5 +1,6 @@
-// Which conv kernels the training worker chose for this GPU (src/nn/autotune.ts) and what choosing
-// them cost: one line under the adapter, the per-family choice behind a disclosure.
+// Which kernels the training worker chose for this GPU (src/nn/autotune.ts: per conv layer and
+// family, and the reductions' width) and what choosing them cost: one line under the adapter, the
+// choices behind a disclosure.
 import { useLive } from '../../state/live';
 import { describeKernels } from '../../nn/autotune';
 
