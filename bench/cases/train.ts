@@ -13,7 +13,7 @@ import { createSparsityRuntime } from '../../src/sparsity/runtime';
 import { submitTrainStep } from '../../src/train/step';
 import { BENCH_SGD, INIT_SEED, resizeLastAxis, SPARSE_SETTINGS, trainInputs, type TrainMethod } from './defs';
 import type { KernelChoice, Prepared } from './ours';
-import { describeKernels, tuneNetwork } from '../../src/nn/autotune';
+import { describeKernels, tuneNetwork, untunedReport } from '../../src/nn/autotune';
 import { coopName, coopShape, emulatorSimdWidth } from '../../src/kernels/device-shape';
 
 const SPEC = modelSpec('reference');
@@ -52,13 +52,15 @@ export async function prepareTrainStep(
   ctx: GpuContext, method: TrainMethod, batch: number, kernels: KernelChoice, model: ModelName = 'reference',
 ): Promise<Prepared> {
   const { net, sparsity } = build(ctx, method, batch, model);
-  let config = 'fixed configuration';
-  let tuningMs = 0;
+  // Described alike, so a tuning that kept every fixed kernel reads as the same configuration.
+  let report = untunedReport(net, batch);
   if (kernels === 'tuned') {
-    const r = await tuneNetwork(net, batch);
-    config = describeKernels(r).families.join(' · ');
-    tuningMs = r.tuningMs;
+    report = await tuneNetwork(net, batch);
+    const selectWg = coopShape(ctx, report.reductions.width).selectWg;
+    sparsity.setSelectWg(selectWg);
   }
+  const config = describeKernels(report).families.join(' · ');
+  const tuningMs = report.tuningMs;
   const { x, labels } = trainInputs(batch);
   net.input.write(resizeLastAxis(x, 3, 4));
   net.labels.writeU32(labels);
