@@ -5,7 +5,7 @@ import { acquireGpu } from '../src/gpu/device';
 import { baselineKind, baselineName, benchCases, relDiff, type BenchApi, type BenchInfo, type BenchWindow, type CaseResult } from './cases/defs';
 import { runSides } from './cases/ours';
 import { sparseModel } from './cases/sparse-model';
-import { BASELINE_NAME, initTf, runTf } from './cases/tfjs';
+import { BASELINE_NAME, initTf, prepareTfSide } from './cases/tfjs';
 import { initialParams } from './cases/train';
 
 const quick = new URLSearchParams(location.search).has('quick');
@@ -29,28 +29,25 @@ async function runCase(id: string): Promise<CaseResult> {
   if (!c) throw new Error(`Unknown benchmark case "${id}" (quick=${quick}).`);
   await ready;
   const ctx = await ctxPromise;
-  log(`${id}: ours…`);
-  const { tuned: ours, fixed, baseline: oursBaseline } = await runSides(ctx, c);
+  const kind = baselineKind(c);
+  const name = baselineName(c, BASELINE_NAME);
+  log(`${id}: ours (tuned, fixed)${name ? ` and ${name}, alternately` : ''}…`);
+  const external = kind === 'tfjs' ? async () => prepareTfSide(c, c.kind === 'train_step' ? await initialParams(ctx) : undefined) : undefined;
+  const { tuned: ours, fixed, baseline: base } = await runSides(ctx, c, external);
   const mine = {
     fixed: { ms: fixed.ms, runs: fixed.runs, config: fixed.config }, config: ours.config, tuningMs: ours.tuningMs,
     model: c.kind === 'sparse_matmul' ? sparseModel(c) : undefined,
   };
-  const kind = baselineKind(c);
-  const name = baselineName(c, BASELINE_NAME);
-  if (kind === null || name === null) {
+  if (kind === null || name === null || !base) {
     log(`${id}: ours ${ours.ms.toFixed(0)} ms`);
     return { id, ours: { ms: ours.ms, runs: ours.runs }, ...mine, baseline: null };
   }
-  log(`${id}: ours ${ours.ms.toFixed(0)} ms; ${name}…`);
-  const base = kind === 'ours' && oursBaseline
-    ? oursBaseline
-    : await runTf(c, c.kind === 'train_step' ? await initialParams(ctx) : undefined);
-  log(`${id}: ${name} ${base.ms.toFixed(0)} ms`);
+  log(`${id}: ours ${ours.ms.toFixed(0)} ms, ${name} ${base.ms.toFixed(0)} ms`);
   return {
     id,
     ours: { ms: ours.ms, runs: ours.runs },
     ...mine,
-    baseline: { name, ms: base.ms, runs: base.runs, config: oursBaseline?.config },
+    baseline: { name, ms: base.ms, runs: base.runs, config: kind === 'ours' ? base.config : undefined },
     relDiff: ours.outputs.length ? relDiff(ours.outputs, base.outputs) : undefined,
   };
 }

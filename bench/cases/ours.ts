@@ -250,19 +250,22 @@ function cpuNow(): number | null {
 export type SideRun = OursRun & { cpuMs?: number };
 
 /**
- * Our side of `c` with the tuned kernels and with the fixed configuration, and where the case's
- * baseline is ours too (the dense kernel against the packed model's choice, a dense step against
- * the mask update), that baseline: timed alternately (tuned, fixed, baseline, tuned, …) so every
- * side sees the same load on a shared machine; medians of SIDE_ROUNDS rounds. Where the runtime reports
+ * Our side of `c` with the tuned kernels and with the fixed configuration, and the case's baseline
+ * — ours too (the dense kernel against the packed model's choice, a dense step against the mask
+ * update), or `external` (TF.js in the page) — timed alternately (tuned, fixed, baseline, tuned,
+ * …) so every side sees the same load on a shared machine; medians of SIDE_ROUNDS rounds. Where the runtime reports
  * process CPU time, each run's CPU time too: on a CPU emulation of a GPU (in-process), the work
  * itself, which other jobs on a busy machine disturb far less than wall time.
  */
-export async function runSides(ctx: GpuContext, c: BenchCase): Promise<{ tuned: SideRun; fixed: SideRun; baseline?: SideRun }> {
+export async function runSides(
+  ctx: GpuContext, c: BenchCase, external?: () => Prepared | Promise<Prepared>,
+): Promise<{ tuned: SideRun; fixed: SideRun; baseline?: SideRun }> {
   const sides: Prepared[] = [];
   try {
     sides.push(await prepare(ctx, c, 'ours', 'tuned'));
     sides.push(await prepare(ctx, c, 'ours', 'fixed'));
     if (baselineKind(c) === 'ours') sides.push(await prepare(ctx, c, 'baseline', 'fixed'));
+    else if (external) sides.push(await external());
     await ctx.device.queue.onSubmittedWorkDone();
     const times: number[][] = sides.map(() => []);
     const cpu: number[][] = sides.map(() => []);

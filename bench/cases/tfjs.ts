@@ -1,11 +1,12 @@
 // The baseline: TensorFlow.js 4.22 on its WebGPU backend, same cases and inputs as ours (kernel
-// cases here, the training step in tfjs-train.ts). A warm-up (shader compilation and input upload),
-// then timed runs (timing.ts) of the ops plus `await data()` on every result. Browser only.
+// cases here, the training step in tfjs-train.ts), prepared as one more side that ours.ts
+// runSides warms up and times alternately with ours: the ops plus `await data()` on every
+// result. Browser only.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { convInputs, matmulInputs, type BenchCase, type ConvCase, type MatmulCase } from './defs';
 import { hwioToOhwi, ohwiToHwio, tfTrainStep } from './tfjs-train';
-import { timeRuns } from './timing';
+import type { Prepared } from './ours';
 import { completionsArePolled, settle } from '../../src/gpu/completion';
 
 export const BASELINE_NAME = 'tfjs-4.22-webgpu';
@@ -73,26 +74,28 @@ function prepareTrain(batch: number, initial: Record<string, Float32Array>): TfP
   return { run: () => t.step(), outputs: () => t.updates(), dispose: () => t.dispose() };
 }
 
-/** `initial`: our initial weights (logical shapes), needed by the training-step case. */
-export async function runTf(c: BenchCase, initial?: Record<string, Float32Array>): Promise<{ ms: number; runs: number; outputs: Float32Array[] }> {
+/**
+ * The TF.js side of `c`, ready to be timed beside ours (ours.ts runSides): one run = the ops plus
+ * `await data()` on every result; outputs = the last run's, in the layouts of defs.ts.
+ * `initial`: our initial weights (logical shapes), needed by the training-step case.
+ */
+export function prepareTfSide(c: BenchCase, initial?: Record<string, Float32Array>): Prepared {
   let p: TfPrepared;
   if (c.kind === 'matmul') p = prepareMatmul(c);
   else if (c.kind === 'conv_fwd' || c.kind === 'conv_bwd') p = prepareConv(c);
   else if (c.kind === 'train_step' && initial) p = prepareTrain(c.batch, initial);
   else throw new Error(`${c.id}: no TF.js baseline`);
-  try {
-    const { ms, runs, value } = await timeRuns(async (warmup) => {
-      const t0 = performance.now();
+  let last: Float32Array[] = [];
+  return {
+    async run() {
       const ys = p.run();
       const reads = Promise.all(ys.map((y) => y.data() as Promise<Float32Array>));
       // Where completions are polled (Firefox), TF.js's waits are nudged as ours are (completion.ts).
-      const results = completionsArePolled() ? await settle(tfDevice().queue, reads) : await reads;
-      const ms = performance.now() - t0;
+      last = completionsArePolled() ? await settle(tfDevice().queue, reads) : await reads;
       tf.dispose(ys);
-      return { ms, value: warmup ? await p.outputs(results) : [] };
-    });
-    return { ms, runs, outputs: value };
-  } finally {
-    p.dispose();
-  }
+    },
+    outputs: () => p.outputs(last),
+    destroy: () => p.dispose(),
+    config: BASELINE_NAME,
+  };
 }
