@@ -376,7 +376,11 @@ function markdown(report: Report): string {
     if (rs.length === 0) return `none tuned differently${kept}`;
     const worst = rs.reduce((a, x) => (x.r < a.r ? x : a));
     // Identical kernels timed side by side show this run's noise: a smaller ratio inside it says nothing.
-    const noise = same.map((x) => x.fixed!.ms / x.ms!);
+    // (a tuned case that kept the dense kernel runs the same kernel as its own dense baseline, too).
+    const noise = [
+      ...same.map((x) => x.fixed!.ms / x.ms!),
+      ...b.block.cases.filter((x) => x.baseline?.config !== undefined && x.baseline.config === x.config && x.ms).map((x) => x.baseline!.ms / x.ms!),
+    ];
     const within = worst.r < 1 && noise.length > 0 && worst.r >= Math.min(...noise)
       ? `, inside the ${fmtX(Math.min(...noise))}–${fmtX(Math.max(...noise))} spread of identical kernels`
       : '';
