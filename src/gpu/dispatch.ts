@@ -27,14 +27,21 @@ export interface Encodable {
   destroy(): void;
 }
 
-/** Several dispatches recorded in order as one unit (e.g. a partial-sum pass and its reduction). */
+/**
+ * Several dispatches recorded in order as one unit (e.g. a partial-sum pass and its reduction);
+ * `owned`: scratch buffers or tensors the parts use, freed with them.
+ */
 export class Sequence implements Encodable {
-  constructor(readonly parts: Encodable[]) {}
+  constructor(
+    readonly parts: Encodable[],
+    private readonly owned: { destroy(): void }[] = [],
+  ) {}
   encode(pass: GPUComputePassEncoder): void {
     for (const p of this.parts) p.encode(pass);
   }
   destroy(): void {
     for (const p of this.parts) p.destroy();
+    for (const o of this.owned) o.destroy();
   }
 }
 

@@ -110,14 +110,7 @@ function reductionTask(net: Network, n: number): { task: TuneTask; widths: CoopW
       op.setDenseCount(Math.floor(op.groups / 2));
       parts.push(op);
     }
-    const seq = new Sequence(parts);
-    return {
-      encode: (pass) => seq.encode(pass),
-      destroy: () => {
-        seq.destroy();
-        for (const b of buffers) b.destroy();
-      },
-    };
+    return new Sequence(parts, buffers);
   };
   const what = `BN ${layers.length ? '+ loss + MaxQ masks' : '+ loss'}`;
   return { widths, task: { key: `reductions n${n} (${what})`, candidates: widths.map((w) => ({ name: coopName(w), prepare: () => prepare(w) })) } };

@@ -295,14 +295,7 @@ export class Network {
       logits: this.logits.buffer, labels: this.labels.buffer, dlogits: scratch(n * this.classes, 'dlogits'), metrics: scratch(LOSS_METRICS_BYTES / 4, 'metrics'),
       n, k: this.classes, reduceWg: lossReduceWg, label: 'tune.loss',
     }));
-    const seq = new Sequence(parts);
-    return {
-      encode: (pass) => seq.encode(pass),
-      destroy: () => {
-        seq.destroy();
-        for (const t of owned) t.destroy();
-      },
-    };
+    return new Sequence(parts, owned);
   }
 
   /** Every conv layer's work at batch n (what the autotuner times). */
