@@ -9,9 +9,9 @@
 // rank (every task's default, then every task's second candidate, …) while within the budget,
 // then timed in rounds — one of every candidate still in the race, up to four more of the close
 // ones while within the budget, and a second for the ones within 3× the margin of each other
-// even past it; a candidate that would replace the default is confirmed by one more round of
-// both unless each has three samples (each candidate's best sample counts; a warm run timed by
-// GPU timestamps is one). Each round is one submission
+// even past it; a candidate that would replace the default is confirmed by rounds of the two
+// until each has three samples (each candidate's best sample counts; a warm run timed by GPU
+// timestamps is one). Each round is one submission
 // with one timestamped pass per candidate, repeated until a pass takes ≥ 1 ms, so on a GPU
 // (microsecond kernels) tuning a model costs a few hundred ms plus compiling; on a CPU emulation
 // the budget (a few training steps' time) decides how many candidates get compared, and the
@@ -284,7 +284,8 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
     // A warm run timed by GPU timestamps is a sample like the rounds' (a first use only adds
     // time, and the best sample counts).
     if (warmByTimestamps && !cpuDevice) {
-      for (const it of items) {
+      // (A warm run below the timer's resolution reads 0: no sample.)
+      for (const it of items.filter((i) => i.warm > 0)) {
         it.best = it.warm;
         it.samples = 1;
       }
@@ -296,7 +297,9 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
       const cpu = cpuDevice ? await cpuTimePasses(ctx, list.map((i) => i.work), n) : null;
       const r = cpu ? { ms: cpu, source: 'cpu' as const } : await timePasses(ctx, list.map((i) => i.work), n, opts.clock !== 'wall');
       list.forEach((it, k) => {
-        it.best = Math.min(it.best, r.source === 'wall' ? Math.max(1e-3, r.ms[k] - roundTrip / n[k]) : r.ms[k]);
+        const ms = r.source === 'wall' ? Math.max(1e-3, r.ms[k] - roundTrip / n[k]) : r.ms[k];
+        if (!(ms > 0)) return; // below the timer's resolution: no sample (the next round repeats it more)
+        it.best = Math.min(it.best, ms);
         it.samples++;
       });
       source = r.source;
@@ -325,10 +328,11 @@ async function measure(ctx: GpuContext, tasks: TuneTask[], opts: TuneOptions, t0
       const best = mine.reduce((a, b) => (b.best < a.best ? b : a), def);
       return { mine, def, pick: best !== def && best.best < def.best * (1 - margin) ? best : def };
     });
-    // A replacement must survive more than a sample or two of either side (a busy machine's
-    // hiccups, up to 2× in Firefox on llvmpipe): one more round of both, past the budget if need be.
-    const doubtful = decide().filter((d) => d.pick !== d.def && Math.min(d.def.samples, d.pick.samples) < CONFIRM_SAMPLES);
-    if (doubtful.length) {
+    // A replacement must hold on CONFIRM_SAMPLES samples of both sides (a busy machine's hiccups,
+    // up to 2× in Firefox on llvmpipe): more rounds of the two, past the budget if need be.
+    for (let k = 0; k < CONFIRM_SAMPLES; k++) {
+      const doubtful = decide().filter((d) => d.pick !== d.def && Math.min(d.def.samples, d.pick.samples) < CONFIRM_SAMPLES);
+      if (doubtful.length === 0) break;
       await round(doubtful.flatMap((d) => [d.def, d.pick]));
       rounds++;
     }
