@@ -56,8 +56,7 @@ export async function prepareTrainStep(
   let report = untunedReport(net, batch);
   if (kernels === 'tuned') {
     report = await tuneNetwork(net, batch);
-    const selectWg = coopShape(ctx, report.reductions.width).selectWg;
-    sparsity.setSelectWg(selectWg);
+    if (net.selectWg !== undefined) sparsity.setSelectWg(net.selectWg);
   }
   const config = describeKernels(report).families.join(' · ');
   const tuningMs = report.tuningMs;

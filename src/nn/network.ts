@@ -252,11 +252,19 @@ export class Network {
     this.plans.clear();
   }
 
-  /** Explicit BN and loss shapes once a width is chosen (otherwise the ops' defaults). */
+  /**
+   * The mask selections' workgroup size for the chosen width, for the sparsity runtime bound to
+   * this network's layers (undefined until a width is chosen: the ops' default).
+   */
+  get selectWg(): number | undefined {
+    return this.coopArgs().selectWg;
+  }
+
+  /** Explicit BN, loss and selection shapes once a width is chosen (otherwise the ops' defaults). */
   private coopArgs(width: CoopWidth | undefined = this.coop) {
-    if (width === undefined) return { bn: undefined, lossReduceWg: undefined };
+    if (width === undefined) return { bn: undefined, lossReduceWg: undefined, selectWg: undefined };
     const s = coopShape(this.ctx, width);
-    return { bn: s.bnFinish, lossReduceWg: s.lossReduceWg };
+    return { bn: s.bnFinish, lossReduceWg: s.lossReduceWg, selectWg: s.selectWg };
   }
 
   /**

@@ -3,7 +3,7 @@
 import type { GpuContext } from '../gpu/device';
 import { readBuffer } from '../gpu/tensor';
 import type { ConvKernels } from '../kernels/configs';
-import { coopShape, type CoopWidth } from '../kernels/device-shape';
+import type { CoopWidth } from '../kernels/device-shape';
 import { Network } from '../nn/network';
 import { modelSpec } from '../nn/spec';
 import { decodeLossMetrics } from '../kernels/loss';
@@ -88,7 +88,7 @@ export async function replayTrace(
   });
   const config = sparsityConfigOf(trace);
   if (opts.reductions !== undefined) net.setCooperativeWidth(opts.reductions);
-  const sparsity = createSparsityRuntime(ctx, net.nmLayers, config, opts.reductions === undefined ? undefined : coopShape(ctx, opts.reductions).selectWg);
+  const sparsity = createSparsityRuntime(ctx, net.nmLayers, config, net.selectWg);
   const sgd: SgdHyper = { lr: m.optimizer.lr, momentum: m.optimizer.momentum, nesterov: m.optimizer.nesterov, weightDecay: m.optimizer.weight_decay };
   const checks: Check[] = [];
   const check = (id: string, what: string, value: number, tolerance: number, exact = false) =>

@@ -30,7 +30,6 @@ import type { Adjustment, AppliedAdjustment, EpochMetrics, MaskSnapshot, StepMet
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { exportModel } from '../nn/export';
 import { tuneNetwork, untunedReport, type KernelMode, type KernelReport } from '../nn/autotune';
-import { coopShape } from '../kernels/device-shape';
 import type { TuningStore } from '../kernels/autotune';
 import { checkRunLimits } from './run-limits';
 import { estimateWork, layerWork, SubmissionSizer, submitSplit, type WorkItem } from './submission';
@@ -296,7 +295,7 @@ export class Trainer {
     this.config = { ...this.config, lr: a.lr ?? this.config.lr, sparsity: { ...sp, N, M } };
     if (N !== sp.N || M !== sp.M) {
       this.sparsity.destroy();
-      this.sparsity = this.ctx.errors.scoped(`changing the pattern to ${N}:${M}`, () => createSparsityRuntime(this.ctx, this.net.nmLayers, this.config.sparsity, this.selectWg()));
+      this.sparsity = this.ctx.errors.scoped(`changing the pattern to ${N}:${M}`, () => createSparsityRuntime(this.ctx, this.net.nmLayers, this.config.sparsity, this.net.selectWg));
       this.sparsity.setEpoch(epoch);
     }
     this.hooks.onAdjust?.({ ...a, step: epoch * this.stepsPerEpoch + s, epoch, stepsPerEpoch: this.stepsPerEpoch });
@@ -344,12 +343,6 @@ export class Trainer {
     return { lr: learningRate(c.lr, epoch, c.epochs, c.warmupEpochs), momentum: c.momentum, nesterov: c.nesterov, weightDecay: c.weightDecay };
   }
 
-  /** The mask selections' workgroup size the autotuner chose with the reductions (undefined: the ops' default). */
-  private selectWg(): number | undefined {
-    const w = this.net.cooperativeWidth;
-    return w === undefined ? undefined : coopShape(this.ctx, w).selectWg;
-  }
-
   /** Operations with their work estimates, for submissions sized below the watchdog budget. */
   private work(n: number, ops: Encodable[]): WorkItem[] {
     let table = this.workTables.get(n);
@@ -367,7 +360,8 @@ export class Trainer {
       const { mode = 'fixed', store } = this.options.kernels ?? {};
       const b = this.config.batch;
       this.kernels = mode === 'tuned' ? await tuneNetwork(this.net, b, { store, scope: `${this.config.model} model` }) : untunedReport(this.net, b);
-      const selectWg = this.selectWg();
+      // The selection width the tuner chose with the reductions (none chosen: the ops' default stays).
+      const selectWg = this.net.selectWg;
       if (selectWg !== undefined) this.sparsity.setSelectWg(selectWg);
       this.hooks.onKernels?.(this.kernels);
     }
