@@ -236,6 +236,11 @@ export class Network {
   /** Use these kernels per conv layer from now on (plans already built are rebuilt when next used). */
   setConvKernels(choice: Record<string, ConvKernels>): void {
     this.tunedConv = new Map(Object.entries(choice));
+    this.dropPlans();
+  }
+
+  /** Frees every batch size's plan; the next plan(n) builds it again with the current choices. */
+  private dropPlans(): void {
     for (const p of this.plans.values()) for (const e of [...p.trainForwardBackward, ...p.evalForward]) e.destroy();
     this.plans.clear();
   }
@@ -248,8 +253,7 @@ export class Network {
   /** Use this width for the BN and loss reductions from now on (plans are rebuilt when next used). */
   setCooperativeWidth(width: CoopWidth): void {
     this.coop = width;
-    for (const p of this.plans.values()) for (const e of [...p.trainForwardBackward, ...p.evalForward]) e.destroy();
-    this.plans.clear();
+    this.dropPlans();
   }
 
   /**
@@ -457,7 +461,7 @@ export class Network {
   }
 
   destroy(): void {
-    for (const p of this.plans.values()) for (const e of [...p.trainForwardBackward, ...p.evalForward]) e.destroy();
+    this.dropPlans();
     for (const d of this.sgd) d.destroy();
     this.metricsReset.destroy();
     this.evalMetricsReset.destroy();
