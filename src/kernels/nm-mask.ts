@@ -113,6 +113,11 @@ export class NmMaskOp implements Encodable {
   private denseMode = DENSE_NONE;
   private nDense: number;
 
+  /** Largest workgroup either pass may take: 256, or less where the device allows less. */
+  private get maxWg(): number {
+    return Math.min(256, this.ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+  }
+
   constructor(private readonly ctx: GpuContext, readonly problem: NmProblem, a: NmMaskArgs, soft: SoftFactors | null) {
     const { op, O, KH, KW, I, N, M, G, shapes } = problem;
     const nDense = a.nDense ?? 0;
@@ -123,7 +128,7 @@ export class NmMaskOp implements Encodable {
     requireWords(op, 'eff', a.eff, problem.size, shapes);
     requireWords(op, 'w', a.w, problem.size, shapes);
     requireDistinct(op, { w: a.w, mask: a.mask, eff: a.eff }, shapes);
-    const maxWg = Math.min(256, ctx.device.limits.maxComputeInvocationsPerWorkgroup);
+    const maxWg = this.maxWg;
     const wg = a.wg ?? 64;
     // 256 on a GPU, one SIMD group on a CPU emulator (device-shape.ts).
     const selectWg = a.selectWg ?? coopShape(ctx).selectWg;
@@ -184,7 +189,7 @@ export class NmMaskOp implements Encodable {
    */
   setSelectWg(selectWg: number): void {
     const { op, shapes } = this.problem;
-    checkCount(op, 'selectWg', selectWg, 1, Math.min(256, this.ctx.device.limits.maxComputeInvocationsPerWorkgroup), shapes);
+    checkCount(op, 'selectWg', selectWg, 1, this.maxWg, shapes);
     this.withDense.destroy();
     this.withoutDense?.destroy();
     this.withDense = this.selection(1, selectWg);
